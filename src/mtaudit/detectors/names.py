@@ -1,0 +1,131 @@
+"""NAM: proper names garbled by translation, checked against the glossaries."""
+from __future__ import annotations
+
+import re
+
+from .. import lexicon
+from ..model import Applicability, Category, Severity
+from . import Context, Rule
+
+PREFIX = "NAM"
+
+
+class GlossaryVariant(Rule):
+    """
+    ## What it does
+    Flags a spelling that a glossary lists as a known variant of a canonical
+    name or term (Kiev for Kyiv, Kharkov for Kharkiv, Russo-Ukraino for
+    Russian-Ukrainian).
+
+    ## Why is this bad
+    Machine translation through a pivot language brings back that language's
+    spelling or an outdated transliteration; newsrooms settled on one form.
+
+    ## Example
+    The retreat of the Kiev forces.
+
+    ## Use instead
+    The retreat of the Kyiv forces.
+    """
+
+    code = "NAM001"
+    name = "glossary-variant"
+    category = Category.NAME
+    severity = Severity.MINOR
+
+
+class GarbledName(Rule):
+    """
+    ## What it does
+    Flags an unknown capitalised word that is close to a canonical name: a
+    half-translated name (Southzha, from Sudzha read as Italian "Sud" =
+    south), a misspelt country (Ucraine) or another transliteration
+    (Charkiw, Selenskyj).
+
+    ## Why is this bad
+    A reader cannot look the place or person up, and the article looks
+    machine-made.
+
+    ## Example
+    Ukrainian troops retired from Southzha.
+
+    ## Use instead
+    Ukrainian troops withdrew from Sudzha.
+    """
+
+    code = "NAM002"
+    name = "garbled-name"
+    category = Category.NAME
+    severity = Severity.MAJOR
+
+
+class MiscasedName(Rule):
+    """
+    ## What it does
+    Flags a name or acronym whose letters match a glossary entry but whose
+    capitalisation does not (Cnn for CNN, kyiv for Kyiv).
+
+    ## Why is this bad
+    Translation engines re-case acronyms as ordinary words.
+
+    ## Example
+    He told Cnn on Sunday.
+
+    ## Use instead
+    He told CNN on Sunday.
+    """
+
+    code = "NAM003"
+    name = "miscased-name"
+    category = Category.NAME
+    severity = Severity.MINOR
+
+
+RULES = (GlossaryVariant, GarbledName, MiscasedName)
+
+_CAP_WORD = re.compile(r"(?<![\w'’-])[^\W\d_][\w'’]*(?:-[^\W\d_][\w'’]*)*")
+
+
+def check(ctx: Context):
+    idx, text = ctx.names, ctx.text
+    taken: list[tuple[int, int]] = []
+    if idx.variant_re is not None:
+        for m in idx.variant_re.finditer(text):
+            e = idx.variant[m.group()]
+            taken.append(m.span())
+            yield GlossaryVariant.finding(
+                ctx, m.start(), m.end(), f"'{m.group()}' is a variant spelling of the {e.type} '{e.canonical}'",
+                [e.canonical], applicability=Applicability.SAFE, confidence=0.95)
+    for m in _CAP_WORD.finditer(text):
+        s, e, word = m.start(), m.end(), m.group()
+        if any(a <= s < b for a, b in taken):
+            continue
+        if word[:1].isupper():
+            entry = idx.casefold.get(word.casefold())
+            if entry is not None and word != entry.canonical and word not in entry.accepted \
+                    and entry.canonical.isupper() and not word.isupper() \
+                    and lexicon.zipf(word) < 5.0 and not _shouting(text, s, e):
+                yield MiscasedName.finding(ctx, s, e, f"'{word}' is written '{entry.canonical}'",
+                                           [entry.canonical], applicability=Applicability.SAFE, confidence=0.9)
+                continue
+            parts = [word] if "-" not in word else [p for p in word.split("-")]
+            offset = s
+            for part in parts:
+                hit = idx.fuzzy(part) if part[:1].isupper() else None
+                if hit is not None:
+                    what = "half-translated" if hit.method == "half-translated" else "garbled"
+                    yield GarbledName.finding(
+                        ctx, offset, offset + len(part),
+                        f"'{part}' looks like a {what} spelling of the {hit.entry.type} '{hit.replacement}'",
+                        [hit.replacement], confidence=0.85 if hit.method == "half-translated" else hit.score / 110,
+                        evidence={"method": hit.method, "similarity": round(hit.score, 1)})
+                offset += len(part) + 1
+
+
+def _shouting(text: str, s: int, e: int) -> bool:
+    """An all-caps line (a headline) re-cases everything; do not flag inside one."""
+    ls = text.rfind("\n", 0, s) + 1
+    le = text.find("\n", e)
+    line = text[ls: le if le >= 0 else len(text)]
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) > 10 and sum(c.isupper() for c in letters) / len(letters) > 0.8

@@ -1,0 +1,102 @@
+"""ORD: words left in the source language's order."""
+from __future__ import annotations
+
+import re
+
+from .. import lexicon
+from ..model import Category, Severity
+from . import Context, Rule
+
+PREFIX = "ORD"
+
+
+class TitleAfterName(Rule):
+    """
+    ## What it does
+    Flags a title written after the person's name ("Trump president",
+    "Macron president"), the order of Italian, Spanish or French.
+
+    ## Why is this bad
+    English puts a title before the name; after it, the title reads as a
+    separate noun and the sentence stumbles.
+
+    ## Example
+    Claims made by Putin and Trump president.
+
+    ## Use instead
+    Claims made by Putin and President Trump.
+    """
+
+    code = "ORD001"
+    name = "title-after-name"
+    category = Category.WORD_ORDER
+    severity = Severity.MAJOR
+
+
+class PlaceAfterRegion(Rule):
+    """
+    ## What it does
+    Flags a region named with its country in the wrong place: "the Kursk
+    Russia region" (Italian "la regione russa di Kursk"), "the Ukraine Sumy
+    region".
+
+    ## Why is this bad
+    English says whose region it is with a possessive before the name.
+
+    ## Example
+    Fighting in the Kursk Russia region.
+
+    ## Use instead
+    Fighting in Russia's Kursk region.
+    """
+
+    code = "ORD002"
+    name = "country-inside-region-name"
+    category = Category.WORD_ORDER
+    severity = Severity.MAJOR
+
+
+RULES = (TitleAfterName, PlaceAfterRegion)
+
+_CAP = r"[A-Z][\w'’.-]*"
+_REGION = re.compile(rf"(?<![\w-])(?:(the)\s+)?({_CAP})\s+({_CAP})\s+(region|province|oblast|district)(?![\w-])")
+
+
+def _country(ctx: Context, word: str):
+    m = ctx.names.resolve(word)
+    if m is not None and m.entry.type == "country":
+        return m.entry.canonical
+    return None
+
+
+def check(ctx: Context):
+    text = ctx.text
+    titles = sorted(ctx.res.words("titles"), key=len, reverse=True)
+    if titles:
+        title_re = re.compile(
+            rf"(?<![\w-])({_CAP})\s+({'|'.join(map(re.escape, titles))})"
+            r"(?=\s*[.,;:!?)”\"]|\s+(?:and|said|says|who|has|had|is|was|will)\b|\s*$)")
+        for m in title_re.finditer(text):
+            name, title = m.group(1), m.group(2)
+            entry = ctx.names.entry_for(name)
+            if entry is not None:
+                if entry.type != "person":
+                    continue
+            elif ctx.doc.is_sentence_start(m.start()) or lexicon.zipf(name) >= 4.0:
+                continue
+            rep = f"{title[:1].upper()}{title[1:]} {name}"
+            yield TitleAfterName.finding(ctx, m.start(), m.end(), f"title '{title}' after the name '{name}'",
+                                         [rep], confidence=0.85)
+    for m in _REGION.finditer(text):
+        the, a, b, kind = m.groups()
+        ca, cb = _country(ctx, a), _country(ctx, b)
+        if cb and not ca:
+            rep = f"{cb}'s {a} {kind}"
+        elif ca and not cb:
+            rep = f"{ca}'s {b} {kind}"
+        else:
+            continue
+        if the and the[0].isupper():
+            rep = rep[0].upper() + rep[1:]
+        yield PlaceAfterRegion.finding(ctx, m.start(), m.end(), f"country name inside the region name '{m.group()}'",
+                                       [rep], confidence=0.85)

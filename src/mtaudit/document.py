@@ -1,0 +1,151 @@
+"""A document: decoded text plus paragraphs, sentences and word tokens.
+
+All spans are 0-based, half-open ``(start, end)`` character offsets into
+``Document.text``. Lines and columns (1-based, columns in code points, end
+column exclusive) are computed on demand for rendering only.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from . import defaults
+
+
+class InputError(Exception):
+    """An input that cannot be audited (missing, empty, binary, undecodable...)."""
+
+
+def decode_bytes(data: bytes, name: str = "<input>") -> str:
+    """Decode as score.py does: UTF-8, a leading BOM removed, line endings untouched."""
+    if len(data) > defaults.MAX_INPUT_BYTES:
+        raise InputError(f"{name}: file is too large ({len(data):,} bytes; limit {defaults.MAX_INPUT_BYTES:,})")
+    if b"\x00" in data[:8192]:
+        raise InputError(f"{name}: looks like a binary file (NUL bytes), not UTF-8 text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise InputError(f"{name}: not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start})") from None
+    if not text.strip():
+        raise InputError(f"{name}: file is empty")
+    return text
+
+
+def read_text(path: str | Path) -> str:
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{path}: no such file")
+    if p.is_dir():
+        raise InputError(f"{path}: is a directory")
+    try:
+        data = p.read_bytes()
+    except OSError as e:
+        raise InputError(f"{path}: cannot read ({e.strerror})") from None
+    return decode_bytes(data, str(path))
+
+
+@dataclass(frozen=True)
+class Token:
+    start: int
+    end: int
+    text: str
+
+    @property
+    def is_capitalised(self) -> bool:
+        return self.text[:1].isupper()
+
+
+# A word: letters/digits joined by inner hyphens or apostrophes.
+_WORD_RE = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+# Sentence end: . ! ? (plus closing quotes/brackets), then whitespace, then an
+# opening quote, capital or digit.
+_SENT_END_RE = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+_ABBREV = {
+    "mr", "mrs", "ms", "dr", "prof", "st", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt", "maj",
+    "jr", "sr", "no", "vs", "etc", "inc", "co", "corp", "ltd", "jan", "feb", "mar", "apr", "jun", "jul",
+    "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "u.n", "e.g", "i.e", "a.m", "p.m", "mt", "ft",
+}
+
+
+@dataclass
+class Document:
+    text: str
+    path: str | None = None
+    _line_starts: list[int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._line_starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", self.text)]
+
+    # --- rendering positions ------------------------------------------------
+    def line_col(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset; columns count code points."""
+        i = bisect.bisect_right(self._line_starts, offset) - 1
+        return i + 1, offset - self._line_starts[i] + 1
+
+    # --- structure -------------------------------------------------------------
+    @cached_property
+    def words(self) -> int:
+        """Whitespace-separated token count: the denominator of per-word rates."""
+        return len(self.text.split())
+
+    @cached_property
+    def lines(self) -> list[tuple[int, int]]:
+        """Each line's span without its line ending."""
+        out = []
+        for m in re.finditer(r"[^\r\n]*", self.text):
+            if m.start() == m.end() and out and out[-1][1] == m.start():
+                continue
+            out.append((m.start(), m.end()))
+        return out
+
+    @cached_property
+    def paragraphs(self) -> list[tuple[int, int]]:
+        """Blocks separated by blank lines, trimmed of surrounding whitespace."""
+        out = []
+        for m in re.finditer(r"\S(?:.|\n(?![ \t]*\r?\n))*", self.text):
+            s, e = m.start(), m.end()
+            while e > s and self.text[e - 1].isspace():
+                e -= 1
+            out.append((s, e))
+        return out
+
+    @cached_property
+    def sentences(self) -> list[tuple[int, int]]:
+        """Sentences; none crosses a line break (headlines and chrome lines stand alone)."""
+        out: list[tuple[int, int]] = []
+        for ls, le in self.lines:
+            line = self.text[ls:le]
+            pieces, pos = [], 0
+            for m in _SENT_END_RE.finditer(line):
+                before = line[pos:m.start()].split()
+                last = before[-1].lower().lstrip("\"'“‘(") if before else ""
+                if m.group().startswith(".") and (last in _ABBREV or (len(last) == 1 and last.isalpha())):
+                    continue
+                pieces.append((pos, m.end()))
+                pos = m.end()
+            pieces.append((pos, len(line)))
+            for s, e in pieces:
+                seg = line[s:e]
+                if seg.strip():
+                    lead = len(seg) - len(seg.lstrip())
+                    out.append((ls + s + lead, ls + s + len(seg.rstrip())))
+        return out
+
+    @cached_property
+    def tokens(self) -> list[Token]:
+        """Word tokens (letters and digits with inner hyphens/apostrophes)."""
+        return [Token(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(self.text)]
+
+    def sentence_at(self, offset: int) -> tuple[int, int]:
+        for s, e in self.sentences:
+            if s <= offset < e:
+                return s, e
+        return offset, offset
+
+    def is_sentence_start(self, offset: int) -> bool:
+        """True when only opening quotes/brackets stand between the sentence start and ``offset``."""
+        s, _ = self.sentence_at(offset)
+        return not re.search(r"[^\s\"'“‘(\[]", self.text[s:offset])

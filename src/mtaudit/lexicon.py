@@ -1,0 +1,33 @@
+"""English word frequencies (wordfreq's "large" English list), loaded once."""
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+
+@lru_cache(maxsize=1)
+def _freqs() -> dict[str, float]:
+    import wordfreq
+
+    return wordfreq.get_frequency_dict("en", "large")
+
+
+def zipf(word: str) -> float:
+    """Zipf frequency (log10 per billion words) of ``word``, 0.0 when unseen.
+
+    Hyphenated and apostrophe forms fall back to their rarest part, so
+    "non-governmental" counts as known when both parts are.
+    """
+    w = word.lower().replace("’", "'")
+    f = _freqs().get(w)
+    if f is None and ("-" in w or "'" in w):
+        parts = [p for p in w.replace("'", "-").split("-") if p]
+        if parts and all(p in _freqs() or len(p) <= 2 for p in parts):
+            f = min((_freqs().get(p, 1.0) for p in parts), default=None)
+    if not f:
+        return 0.0
+    return round(math.log10(f * 1e9), 2)
+
+
+def is_known(word: str, min_zipf: float) -> bool:
+    return zipf(word) >= min_zipf

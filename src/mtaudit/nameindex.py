@@ -1,0 +1,131 @@
+"""Resolve tokens to canonical glossary names: exact variants, casing, fuzzy.
+
+Fuzzy matching compares transliteration-normalised "skeletons" (Charkiw and
+Kharkiv both become ``harkiv``) with rapidfuzz, and undoes half-translated
+name parts from the glossary (Southzha -> Sud+zha -> Sudzha).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from . import defaults, lexicon
+from .glossary import Glossary, NameEntry
+
+# ordered rewrites that make spellings from different transliteration systems meet
+_SKELETON_RULES = [
+    ("shch", "sh"), ("tsch", "ch"), ("sch", "sh"), ("zh", "j"), ("kh", "h"), ("ch", "h"), ("sh", "s"),
+    ("ph", "f"), ("ck", "k"), ("w", "v"), ("c", "k"), ("q", "k"), ("x", "ks"), ("z", "s"), ("j", "i"),
+    ("y", "i"), ("ou", "u"),
+]
+
+
+@lru_cache(maxsize=50_000)
+def skeleton(word: str) -> str:
+    s = unicodedata.normalize("NFKD", word.lower())
+    s = "".join(ch for ch in s if ch.isalpha())
+    for a, b in _SKELETON_RULES:
+        s = s.replace(a, b)
+    return re.sub(r"(.)\1+", r"\1", s)
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    entry: NameEntry
+    method: str  # "variant", "case", "fuzzy", "half-translated"
+    score: float  # 0-100
+    replacement: str
+
+
+class NameIndex:
+    def __init__(self, glossary: Glossary):
+        self.entries = glossary.names
+        self.variant: dict[str, NameEntry] = {}
+        self.known: set[str] = set()  # every correct spelling (canonical, accepted), and their words
+        self.casefold: dict[str, NameEntry] = {}
+        self._by_spelling: dict[str, NameEntry] = {}
+        targets: dict[str, tuple[NameEntry, str]] = {}
+        for e in self.entries:
+            for v in e.variants:
+                self.variant[v] = e
+            for ok in [e.canonical, *e.accepted]:
+                self._by_spelling.setdefault(ok, e)
+                if e.type == "person":
+                    self._by_spelling.setdefault(ok.split()[-1], e)
+                self.known.add(ok)
+                self.known.update(re.findall(r"[\w'’-]+", ok))
+            self.casefold.setdefault(e.canonical.casefold(), e)
+            words = re.findall(r"[\w'’-]+", e.canonical)
+            if e.type == "person":
+                words = words[-1:]  # surnames: first names are too common to fuzzy-match
+            for w in words:
+                if w[:1].isupper() and len(w) >= defaults.NAME_MIN_LEN:
+                    targets.setdefault(skeleton(w), (e, w))
+        self._targets = targets
+        self._target_keys = list(targets)
+        self.half = [(r.cells["english"], [s for s in r.cells["source"].split("|") if s.strip()])
+                     for r in glossary.half]
+        self.variant_re = None
+        if self.variant:
+            alts = sorted(self.variant, key=len, reverse=True)
+            self.variant_re = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, alts)) + r")(?![\w])")
+
+    def is_known_name(self, word: str) -> bool:
+        return word in self.known
+
+    def entry_for(self, word: str) -> NameEntry | None:
+        """The entry a correct or variant spelling (or a surname) belongs to, if any."""
+        return self.variant.get(word) or self._by_spelling.get(word)
+
+    @lru_cache(maxsize=20_000)
+    def fuzzy(self, word: str) -> NameMatch | None:
+        """A canonical name this unknown capitalised word is probably a garbling of."""
+        word = re.sub(r"['’]s?$", "", word)
+        if len(word) < defaults.NAME_MIN_LEN or word in self.known or word in self.variant:
+            return None
+        if word.endswith("s") and (word[:-1] in self.known or word[:-1] in self.variant):
+            return None  # a plural of a known name: the Koreas
+        if lexicon.zipf(word) > defaults.NAME_MAX_ZIPF:
+            return None
+        # 1. half-translated parts: South+zha -> Sud+zha
+        for english, sources in self.half:
+            if word.startswith(english) and len(word) > len(english) + 1:
+                rest = word[len(english):]
+                for src in sources:
+                    hit = self._targets.get(skeleton(src + rest))
+                    if hit:
+                        return NameMatch(hit[0], "half-translated", 100.0, hit[1])
+        # 2. transliteration skeleton + edit similarity
+        sk = skeleton(word)
+        if len(sk) < defaults.NAME_MIN_LEN:
+            return None
+        best = process.extractOne(sk, self._target_keys, scorer=fuzz.ratio,
+                                  score_cutoff=defaults.NAME_FUZZY_MIN)
+        if best is None:
+            return None
+        key, score, _ = best
+        entry, target = self._targets[key]
+        if abs(len(target) - len(word)) > defaults.NAME_MAX_LEN_DIFF:
+            return None
+        if target == word or target[0].lower() != word[0].lower() and skeleton(target)[0] != sk[0]:
+            return None
+        return NameMatch(entry, "fuzzy", float(score), target)
+
+    def resolve(self, word: str) -> NameMatch | None:
+        """Any resolution of a single token: variant, casing, then fuzzy."""
+        if word in self.variant:
+            e = self.variant[word]
+            return NameMatch(e, "variant", 100.0, e.canonical)
+        if word in self.known:
+            e = self.entry_for(word)
+            return NameMatch(e, "exact", 100.0, word) if e else None
+        e = self.casefold.get(word.casefold())
+        if e is not None and word != e.canonical and word not in e.accepted:
+            return NameMatch(e, "case", 100.0, e.canonical)
+        if word[:1].isupper():
+            return self.fuzzy(word)
+        return None

@@ -1,0 +1,180 @@
+"""Phrase rules (calques) as data: pattern syntax, word forms, matching.
+
+A pattern is a sequence of space-separated items, matched case-insensitively
+on whole words with any whitespace between them:
+
+``word``         the literal word
+``a|b``          either word (no spaces inside)
+``<lemma>``      any inflected form of a verb/noun: retire, retires, retired, retiring
+``{NAME}``       one capitalised word (captured)
+``{WORD}``       any one word (captured)
+
+A replacement is a ``|``-separated list (best first). Inside it ``<lemma>``
+is inflected to the form the n-th ``<...>`` of the pattern matched (past vs
+participle decided by a preceding auxiliary), ``{NAME}``/``{WORD}`` insert
+the captured word, and ``-`` alone means "delete".
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .model import Category, Severity
+
+# irregular verbs: lemma -> (past, participle, 3sg?)
+_IRREGULAR = {
+    "withdraw": ("withdrew", "withdrawn"), "take": ("took", "taken"), "retake": ("retook", "retaken"),
+    "make": ("made", "made"), "give": ("gave", "given"), "hold": ("held", "held"), "keep": ("kept", "kept"),
+    "lead": ("led", "led"), "fight": ("fought", "fought"), "say": ("said", "said"), "tell": ("told", "told"),
+    "see": ("saw", "seen"), "go": ("went", "gone"), "come": ("came", "come"), "know": ("knew", "known"),
+    "find": ("found", "found"), "win": ("won", "won"), "lose": ("lost", "lost"), "meet": ("met", "met"),
+    "put": ("put", "put"), "set": ("set", "set"), "cut": ("cut", "cut"), "hit": ("hit", "hit"),
+    "bring": ("brought", "brought"), "seek": ("sought", "sought"), "buy": ("bought", "bought"),
+    "send": ("sent", "sent"), "spend": ("spent", "spent"), "build": ("built", "built"),
+    "pull": ("pulled", "pulled"), "stop": ("stopped", "stopped"), "drop": ("dropped", "dropped"),
+    "plan": ("planned", "planned"), "ban": ("banned", "banned"), "shoot": ("shot", "shot"),
+    "strike": ("struck", "struck"), "break": ("broke", "broken"), "speak": ("spoke", "spoken"),
+    "rise": ("rose", "risen"), "fall": ("fell", "fallen"), "begin": ("began", "begun"),
+    "run": ("ran", "run"), "become": ("became", "become"), "leave": ("left", "left"),
+    "have": ("had", "had"), "do": ("did", "done"), "be": ("was", "been"), "get": ("got", "gotten"),
+    "grow": ("grew", "grown"), "draw": ("drew", "drawn"), "sell": ("sold", "sold"), "pay": ("paid", "paid"),
+    "feel": ("felt", "felt"), "think": ("thought", "thought"), "write": ("wrote", "written"),
+    "undertake": ("undertook", "undertaken"), "overtake": ("overtook", "overtaken"),
+}
+_AUX = {"has", "have", "had", "having", "been", "be", "is", "are", "was", "were", "being", "get", "got"}
+_VOWELS = set("aeiou")
+
+
+@lru_cache(maxsize=None)
+def forms(lemma: str) -> dict[str, str]:
+    """The inflected forms of a (regular or listed irregular) verb or noun."""
+    l = lemma.lower()
+    if l.endswith(("s", "x", "z", "ch", "sh")):
+        s = l + "es"
+    elif l.endswith("y") and len(l) > 1 and l[-2] not in _VOWELS:
+        s = l[:-1] + "ies"
+    else:
+        s = l + "s"
+    if l in _IRREGULAR:
+        past, pp = _IRREGULAR[l]
+    elif l.endswith("e"):
+        past = pp = l + "d"
+    elif l.endswith("y") and len(l) > 1 and l[-2] not in _VOWELS:
+        past = pp = l[:-1] + "ied"
+    else:
+        past = pp = l + "ed"
+    if l.endswith("ie"):
+        ing = l[:-2] + "ying"
+    elif l.endswith("e") and not l.endswith("ee") and len(l) > 2:
+        ing = l[:-1] + "ing"
+    elif l in ("stop", "drop", "plan", "ban", "run", "begin", "win", "cut", "hit", "put", "set", "shoot"):
+        ing = l + l[-1] + "ing"
+    else:
+        ing = l + "ing"
+    return {"base": l, "s": s, "past": past, "pp": pp, "ing": ing}
+
+
+_ITEM_RE = re.compile(r"<([a-z]+)>|\{(NAME|WORD)\}|([^\s<>{}]+)")
+
+
+@dataclass
+class Rule:
+    pattern: str
+    regex: re.Pattern
+    replacements: list[str]
+    category: Category
+    severity: Severity
+    context: re.Pattern | None
+    note: str
+    lemmas: list[str]  # lemmas in the pattern, in order
+    path: str
+    line: int
+
+
+def compile_rule(row) -> Rule:
+    """Compile one calque row (``glossary.Row``); raise GlossaryError on a bad row."""
+    from .glossary import GlossaryError
+
+    c = row.cells
+    pat = c["pattern"]
+    if not pat:
+        raise GlossaryError(row.path, row.line, "empty pattern")
+    parts, lemmas, ncap = [], [], 0
+    for item in pat.split():
+        m = _ITEM_RE.fullmatch(item)
+        if not m:
+            raise GlossaryError(row.path, row.line, f"bad pattern item {item!r}")
+        if m.group(1):
+            fs = forms(m.group(1))
+            alts = sorted(set(fs.values()), key=len, reverse=True)
+            parts.append(f"(?P<L{len(lemmas)}>{'|'.join(map(re.escape, alts))})")
+            lemmas.append(m.group(1))
+        elif m.group(2):
+            sub = r"(?-i:[A-Z])[\w'’.-]*" if m.group(2) == "NAME" else r"[\w'’-]+"
+            parts.append(f"(?P<{m.group(2)}{ncap}>{sub})")
+            ncap += 1
+        else:
+            parts.append("(?:" + "|".join(re.escape(a) for a in m.group(3).split("|")) + ")")
+    regex = re.compile(r"(?<![\w-])" + r"\s+".join(parts) + r"(?![\w-])", re.IGNORECASE)
+    reps = [r.strip() for r in c["replacement"].split("|") if r.strip()]
+    if not reps:
+        raise GlossaryError(row.path, row.line, "no replacement")
+    reps = ["" if r == "-" else r for r in reps]
+    for r in reps:
+        for lem in re.findall(r"<([a-z]+)>", r):
+            if len(lemmas) == 0:
+                raise GlossaryError(row.path, row.line, f"replacement uses <{lem}> but the pattern has no <lemma>")
+    try:
+        cat = Category(c["category"] or "accuracy/mistranslation")
+    except ValueError:
+        raise GlossaryError(row.path, row.line, f"unknown category {c['category']!r}") from None
+    try:
+        sev = Severity.parse(c["severity"] or "major")
+    except ValueError as e:
+        raise GlossaryError(row.path, row.line, str(e)) from None
+    ctx = None
+    if c.get("context"):
+        try:
+            ctx = re.compile(c["context"], re.IGNORECASE)
+        except re.error as e:
+            raise GlossaryError(row.path, row.line, f"bad context regex: {e}") from None
+    return Rule(pat, regex, reps, cat, sev, ctx, c.get("note", ""), lemmas, row.path, row.line)
+
+
+def _form_of(word: str, lemma: str, prev: str) -> str:
+    fs = forms(lemma)
+    w = word.lower()
+    if w == fs["past"] == fs["pp"] or w == fs["pp"]:
+        return "pp" if prev.lower() in _AUX else ("past" if w == fs["past"] else "pp")
+    for k in ("base", "s", "past", "ing"):
+        if w == fs[k]:
+            return k
+    return "base"
+
+
+def render(rule: Rule, m: re.Match, text: str) -> list[str]:
+    """The replacements for one match, inflected and with captures filled in."""
+    out = []
+    for rep in rule.replacements:
+        lem_i = iter(range(len(rule.lemmas)))
+
+        def sub_lemma(mm):
+            i = next(lem_i, len(rule.lemmas) - 1)
+            src = m.group(f"L{i}")
+            # the word before the matched verb decides past vs participle
+            before = text[: m.start(f"L{i}")]
+            pw = re.search(r"([\w'’]+)\s*$", before)
+            return forms(mm.group(1))[_form_of(src, rule.lemmas[i], pw.group(1) if pw else "")]
+
+        r = re.sub(r"<([a-z]+)>", sub_lemma, rep)
+        for key in ("NAME", "WORD"):
+            for i in range(4):
+                g = f"{key}{i}"
+                if g in m.re.groupindex:
+                    r = r.replace("{" + key + "}", m.group(g), 1)
+        matched = m.group()
+        if r and matched[:1].isupper() and r[:1].islower():
+            r = r[0].upper() + r[1:]
+        out.append(r)
+    return out
