@@ -54,12 +54,13 @@ class Report:
 class Auditor:
     """Loads glossaries (and, when on, the language model) once; audits many texts."""
 
-    def __init__(self, *, lm: str | bool = defaults.LM_MODE, glossaries=(), config=None):
+    def __init__(self, *, lm: str | bool = defaults.LM_MODE, glossaries=(), config=None,
+                 builtin_glossaries: bool = True):
         if isinstance(lm, bool):
             lm = "on" if lm else "off"
         if lm not in ("on", "off", "auto"):
             raise ValueError(f"lm must be on, off or auto, not {lm!r}")
-        self.glossary = load_glossary(list(glossaries))
+        self.glossary = load_glossary(list(glossaries), builtin=builtin_glossaries)
         self.res = Resources(self.glossary)
         self.lm_mode = lm
         self.lm = None

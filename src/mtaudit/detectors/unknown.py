@@ -35,14 +35,14 @@ class UnknownWord(Rule):
 
 RULES = (UnknownWord,)
 
-_LOWER_WORD = re.compile(r"(?<![\w'’@/.#-])[a-z][a-z'’]*(?:-[a-z]+)*(?![\w'’@/-]|\.[a-z])")
+_WORD = re.compile(r"(?<![\w'’@/.#-])[^\W\d_]+(?:['’-][^\W\d_]+)*(?![\w'’@/-]|\.\w)")
 
 
 def check(ctx: Context):
     text = ctx.text
-    for m in _LOWER_WORD.finditer(text):
+    for m in _WORD.finditer(text):
         w = m.group()
-        if len(w) < defaults.UNKNOWN_MIN_LEN or ctx.names.is_known_name(w):
+        if not w[0].islower() or len(w) < defaults.UNKNOWN_MIN_LEN or ctx.names.is_known_name(w):
             continue
         if lexicon.zipf(w) >= defaults.UNKNOWN_MAX_ZIPF:
             continue

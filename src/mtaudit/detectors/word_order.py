@@ -75,7 +75,8 @@ def check(ctx: Context):
     if titles:
         title_re = re.compile(
             rf"(?<![\w-])({_CAP})\s+({'|'.join(map(re.escape, titles))})"
-            r"(?=\s*[.,;:!?)”\"]|\s+(?:and|said|says|who|has|had|is|was|will)\b|\s*$)")
+            r"(?=\s*[.,;:!?)”\"]|\s+(?:and|or|but|said|says|told|who|has|had|is|was|will|would|on|in|at|to|for|"
+            r"with|during|after|before|last|this|since)\b|\s*$)")
         for m in title_re.finditer(text):
             name, title = m.group(1), m.group(2)
             entry = ctx.names.entry_for(name)

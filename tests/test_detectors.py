@@ -1,0 +1,60 @@
+"""Per-rule fixtures (after ruff): marked hits must be flagged exactly, near-misses must stay silent.
+
+The fixture texts are written for the tests; none comes from the founding sample.
+"""
+import re
+
+import pytest
+
+from conftest import ROOT
+
+FIXTURES = sorted((ROOT / "tests" / "fixtures").glob("*.txt"))
+MARK = re.compile(r"\[\[(.+?)\]\]")
+
+
+def cases():
+    for path in FIXTURES:
+        code = path.stem
+        section = None
+        for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.startswith("# hits"):
+                section = "hit"
+                continue
+            if line.startswith("# ok"):
+                section = "ok"
+                continue
+            if not line.strip() or line.startswith("#"):
+                continue
+            yield pytest.param(code, section, line, id=f"{code}:{no}:{section}")
+
+
+def unmark(line):
+    spans, out, pos = [], [], 0
+    for m in MARK.finditer(line):
+        out.append(line[pos:m.start()])
+        start = sum(map(len, out))
+        out.append(m.group(1))
+        spans.append((start, start + len(m.group(1))))
+        pos = m.end()
+    out.append(line[pos:])
+    return "".join(out), spans
+
+
+def test_every_rule_has_a_fixture():
+    from mtaudit.detectors import all_rules
+
+    have = {p.stem for p in FIXTURES}
+    missing = [c for c in all_rules() if c not in have and not c.startswith("LMF")]
+    assert not missing, f"rules without fixtures: {missing}"
+
+
+@pytest.mark.parametrize("code,section,line", list(cases()))
+def test_fixture(auditor, code, section, line):
+    text, expected = unmark(line)
+    report = auditor.audit_text(text)
+    got = [(f.start, f.end) for f in report.findings if f.code == code]
+    if section == "hit":
+        assert expected, "a hit line must mark at least one span"
+        assert got == expected, f"{code} flagged {[text[s:e] for s, e in got]}, expected {[text[s:e] for s, e in expected]}"
+    else:
+        assert got == [], f"{code} raised a false alarm on {[text[s:e] for s, e in got]}"

@@ -1,0 +1,42 @@
+from mtaudit.fixes import apply_fixes
+from mtaudit.model import Applicability, Category, Severity, make_finding
+
+TEXT = "the the forces of Kiev retired from Southzha."
+
+
+def f(start, end, rep, app=Applicability.SAFE, code="X001"):
+    return make_finding(TEXT, code=code, name="x", category=Category.NAME, severity=Severity.MINOR,
+                        message="m", start=start, end=end, replacements=[rep], applicability=app)
+
+
+def test_safe_only_by_default_and_text_outside_spans_unchanged():
+    k = TEXT.index("Kiev")
+    s = TEXT.index("Southzha")
+    r = TEXT.index("retired from")
+    fs = [f(k, k + 4, "Kyiv"), f(s, s + 8, "Sudzha"), f(r, r + 12, "withdrew from", Applicability.UNSAFE)]
+    out, applied = apply_fixes(TEXT, fs)
+    assert out == "the the forces of Kyiv retired from Sudzha."
+    assert len(applied) == 2
+    out2, _ = apply_fixes(TEXT, fs, unsafe=True)
+    assert out2 == "the the forces of Kyiv withdrew from Sudzha."
+
+
+def test_display_only_never_applied():
+    k = TEXT.index("Kiev")
+    out, applied = apply_fixes(TEXT, [f(k, k + 4, "Kyiv", Applicability.DISPLAY_ONLY)], unsafe=True)
+    assert out == TEXT and applied == []
+
+
+def test_overlaps_resolved_deterministically():
+    a = f(0, 7, "the", code="REP001")  # "the the"
+    b = f(4, 14, "THE FORCES", code="Z001")  # overlaps a
+    c = f(0, 3, "The", code="A001")  # same start, shorter: loses to the longer span
+    for order in ([a, b, c], [c, b, a], [b, a, c]):
+        out, applied = apply_fixes(TEXT, order)
+        assert out == "the forces of Kiev retired from Southzha."
+        assert [x.replacement for x in applied] == ["the"]
+
+
+def test_deletion():
+    out, _ = apply_fixes(TEXT, [f(0, 4, "")])
+    assert out == "the forces of Kiev retired from Southzha."

@@ -1,0 +1,65 @@
+import pytest
+
+from mtaudit.glossary import GlossaryError, load_file
+
+
+def write(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_tsv_names(tmp_path):
+    p = write(tmp_path, "g.tsv", "# c\ncanonical\ttype\tvariants\taccepted\tnote\nKyiv\tplace\tKiev|Kijev\t\t\n")
+    g = load_file(p)
+    assert g.names[0].canonical == "Kyiv" and g.names[0].variants == ["Kiev", "Kijev"] and g.names[0].line == 3
+
+
+@pytest.mark.parametrize("body,line,msg", [
+    ("canonical\ttype\tvariants\taccepted\tnote\nKyiv\tcity\tKiev\t\t\n", 2, "type 'city'"),
+    ("canonical\ttype\tvariants\taccepted\tnote\n\tplace\tKiev\t\t\n", 2, "missing canonical"),
+    ("canonical\ttype\tvariants\taccepted\tnote\nKyiv\tplace\tKyiv\t\t\n", 2, "variant of itself"),
+    ("canonical\ttype\tvariants\taccepted\tnote\nKyiv\tplace\tKiev\t\t\t\textra\n", 2, "fields"),
+    ("name\tspelling\nKyiv\tKiev\n", 1, "unknown header"),
+    ("canonical\ttype\tvariants\taccepted\tnote\nKyiv\tplace\tKiev\t\t\nKharkiv\tplace\tKiev\t\t\n", 3, "also a variant"),
+    ("pattern\treplacement\tcategory\tseverity\tcontext\tnote\nceased the fire\tceasefire\tbogus/cat\tmajor\t\t\n", 2, "category"),
+    ("pattern\treplacement\tcategory\tseverity\tcontext\tnote\nceased the fire\tceasefire\t\thuge\t\t\n", 2, "severity"),
+    ("pattern\treplacement\tcategory\tseverity\tcontext\tnote\nceased the fire\t\t\t\t\t\n", 2, "no replacement"),
+    ("regex\tnote\n(unclosed\tx\n", 2, "bad regex"),
+])
+def test_errors_name_file_and_line(tmp_path, body, line, msg):
+    p = write(tmp_path, "bad.tsv", body)
+    with pytest.raises(GlossaryError, match=msg) as e:
+        load_file(p)
+    assert str(e.value).startswith(f"{p}:{line}:")
+
+
+def test_yaml_names_and_errors(tmp_path):
+    ok = write(tmp_path, "g.yaml", "- canonical: Sudzha\n  type: place\n  variants: [Southzha]\n")
+    assert load_file(ok).names[0].variants == ["Southzha"]
+    bad = write(tmp_path, "b.yaml", "- canonical: Sudzha\n  type: place\n- canonical: X\n  type: planet\n")
+    with pytest.raises(GlossaryError, match=r"b.yaml:3: type 'planet'"):
+        load_file(bad)
+    broken = write(tmp_path, "c.yaml", "- canonical: [unclosed\n")
+    with pytest.raises(GlossaryError, match="malformed YAML"):
+        load_file(broken)
+
+
+def test_not_utf8(tmp_path):
+    p = tmp_path / "x.tsv"
+    p.write_bytes(b"canonical\ttype\n\xff")
+    with pytest.raises(GlossaryError, match="not valid UTF-8"):
+        load_file(p)
+
+
+def test_shipped_glossaries_load_and_have_coverage():
+    from mtaudit.glossary import load
+
+    g = load()
+    canon = {e.canonical for e in g.names}
+    for name in ("Kyiv", "Kharkiv", "Zaporizhzhia", "Odesa", "Sudzha", "Gaza", "Khan Younis", "ceasefire"):
+        assert name in canon
+    variants = {v for e in g.names for v in e.variants}
+    for v in ("Kiev", "Kharkov", "Charkiw", "Zaporozhye", "Southzha"):
+        assert v in variants
+    assert len(g.names) > 150 and len(g.calques) > 20 and len(g.chrome) > 10

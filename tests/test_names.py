@@ -1,0 +1,55 @@
+"""Name checks must work on spellings no glossary lists: the exact variants are
+removed from the glossary and the garbled names must still be found."""
+import pytest
+
+from conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def no_variant_auditor(tmp_path_factory):
+    from mtaudit.api import Auditor
+
+    tmp = tmp_path_factory.mktemp("gl")
+    lines = []
+    for line in (ROOT / "glossaries" / "news.tsv").read_text(encoding="utf-8").splitlines():
+        cells = line.split("\t")
+        if len(cells) >= 3 and not line.startswith("#") and cells[0] != "canonical":
+            cells[2] = ""  # drop every known variant
+        lines.append("\t".join(cells))
+    (tmp / "names.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    others = [p for p in (ROOT / "glossaries").glob("*.tsv") if p.name != "news.tsv"]
+    return Auditor(lm="off", builtin_glossaries=False, glossaries=[tmp / "names.tsv", *others])
+
+
+@pytest.mark.parametrize("text,flagged,fix", [
+    ("Troops pulled back from Southzha on Sunday.", "Southzha", "Sudzha"),  # half-translated
+    ("Officials in Ucraine denied the report.", "Ucraine", "Ukraine"),  # misspelt country
+    ("Shelling hit Charkiw overnight.", "Charkiw", "Kharkiv"),  # German transliteration
+    ("Shelling hit Bachmut overnight.", "Bachmut", "Bakhmut"),
+    ("The city of Awdijiwka fell in February.", "Awdijiwka", "Avdiivka"),
+    ("Selenskyj met the delegation.", "Selenskyj", "Zelenskyy"),
+    ("Netanjahu spoke to reporters.", "Netanjahu", "Netanyahu"),
+    ("Khamenei and Chamenei are one man.", "Chamenei", "Khamenei"),
+    ("Residents of Northzhansk fled.", None, None),  # no canonical name behind it
+])
+def test_unseen_variants(no_variant_auditor, text, flagged, fix):
+    report = no_variant_auditor.audit_text(text)
+    names = [f for f in report.findings if f.code.startswith("NAM")]
+    if flagged is None:
+        assert names == []
+        return
+    assert [f.text for f in names] == [flagged]
+    assert names[0].code == "NAM002"
+    assert names[0].suggestions[0] == fix
+    assert names[0].fixes[0].applicability.value == "unsafe"
+
+
+def test_exact_variant_is_a_safe_fix(auditor):
+    r = auditor.audit_text("Troops pulled back from Southzha and Kiev.")
+    got = {f.text: (f.code, f.suggestions[0], f.fixes[0].applicability.value) for f in r.findings}
+    assert got == {"Southzha": ("NAM001", "Sudzha", "safe"), "Kiev": ("NAM001", "Kyiv", "safe")}
+
+
+def test_accepted_spellings_are_silent(auditor):
+    r = auditor.audit_text("Zelensky and Zelenskyy met Nato officials in Odessa and Kyiv.")
+    assert [f for f in r.findings if f.code.startswith("NAM")] == []
