@@ -55,7 +55,7 @@ class Auditor:
     """Loads glossaries (and, when on, the language model) once; audits many texts."""
 
     def __init__(self, *, lm: str | bool = defaults.LM_MODE, glossaries=(), config=None,
-                 builtin_glossaries: bool = True):
+                 builtin_glossaries: bool = True, threads: int | None = None):
         if isinstance(lm, bool):
             lm = "on" if lm else "off"
         if lm not in ("on", "off", "auto"):
@@ -64,29 +64,53 @@ class Auditor:
         self.res = Resources(self.glossary)
         self.lm_mode = lm
         self.lm = None
-        self.lm_note: str | None = None
+        self.lm_warning: str | None = None
+        if lm != "off":
+            from .lm import LMUnavailable, load
+
+            try:
+                self.lm = load(threads=threads)
+            except LMUnavailable as e:
+                if lm == "on":
+                    raise
+                self.lm_warning = f"{e}; auditing with rules only"
 
     @property
     def lm_label(self) -> str:
-        return "off"
+        if self.lm is None:
+            return "off"
+        return f"{self.lm.name}+excess:{defaults.LM_EXCESS_BITS:g}+reject:{defaults.LM_REJECT_BITS:g}"
 
     def signature(self) -> str:
         return signature(self.glossary.digest, self.lm_label)
 
-    def check(self, doc: Document) -> list[Finding]:
+    def check(self, doc: Document) -> tuple[list[Finding], list[dict] | None, float | None]:
+        """All findings for one document, plus sentence fluency when the model is on."""
         ctx = Context(doc, self.res)
         findings: list[Finding] = []
         for mod in DETECTORS.values():
             findings.extend(mod.check(ctx))
-        return _dedupe(findings)
+        findings = _dedupe(findings)
+        if self.lm is None:
+            return findings, None, None
+        from .fluency import Fluency
+
+        flu = Fluency(self.lm)
+        sentences, toks, bpt = flu.sentence_scores(doc)
+        findings = flu.verify(doc, findings)
+        taken = [(f.start, f.end) for f in findings]
+        findings = sorted(findings + list(flu.detect(ctx, toks, taken, bpt)), key=Finding.sort_key)
+        return findings, sentences, bpt
 
     def audit_text(self, text: str, path: str | None = None) -> Report:
         doc = Document(text, path)
-        findings = self.check(doc)
+        findings, sentences, bpt = self.check(doc)
         for f in findings:  # the offset invariant, checked once here for every detector
             assert text[f.start:f.end] == f.text, f
-        return Report(path=path, text=text, findings=findings, words=doc.words,
-                      score=mqm_score(findings, doc.words, self.signature()))
+        score = mqm_score(findings, doc.words, self.signature())
+        score.fluency_bits_per_token = bpt
+        return Report(path=path, text=text, findings=findings, words=doc.words, score=score,
+                      sentences=sentences)
 
     def audit_file(self, path: str | Path) -> Report:
         try:

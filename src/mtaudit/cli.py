@@ -46,11 +46,17 @@ def _fail_rank(fail_on: str) -> int:
 def _make_auditor(lm: str, glossary: list[Path]):
     from .api import Auditor
     from .glossary import GlossaryError
+    from .lm import LMUnavailable
 
     try:
-        return Auditor(lm=lm, glossaries=[str(g) for g in glossary])
+        auditor = Auditor(lm=lm, glossaries=[str(g) for g in glossary])
     except GlossaryError as e:
         raise UsageError(f"glossary error: {e}") from None
+    except LMUnavailable as e:
+        raise UsageError(str(e)) from None
+    if auditor.lm_warning:
+        print(f"mtaudit: warning: {auditor.lm_warning}", file=sys.stderr)
+    return auditor
 
 
 @app.command()

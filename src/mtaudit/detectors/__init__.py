@@ -100,4 +100,8 @@ def all_rules() -> dict[str, type[Rule]]:
     for mod in DETECTORS.values():
         for r in mod.RULES:
             out[r.code] = r
+    from .. import fluency
+
+    for r in fluency.RULES:
+        out[r.code] = r
     return dict(sorted(out.items()))

@@ -1,0 +1,140 @@
+"""LMF: language-model fluency, and fix verification for every detector.
+
+Three uses of the model's per-token surprisal (bits), sentence by sentence:
+
+* a fluency score per sentence and per article (mean bits per token);
+* the LMF001 detector: an ordinary lowercase word far more surprising in
+  its context than its own frequency predicts (excess surprisal = the
+  model's bits minus the word's unigram bits from wordfreq), so rare but
+  correct names, which are surprising everywhere, are not flagged;
+* fix verification (after LM-Critic): each candidate fix is scored in its
+  sentence; the gain in bits ranks the suggestions, sets the confidence and
+  drops candidates the model rejects. Glossary variants (safe name fixes)
+  are never overruled: the model prefers Kiev to Kyiv.
+"""
+from __future__ import annotations
+
+import math
+import re
+
+from . import defaults, lexicon
+from .detectors import Context, Rule
+from .model import Category, Finding, Severity
+
+PREFIX = "LMF"
+
+
+class DisfluentWord(Rule):
+    """
+    ## What it does
+    Flags an ordinary word that the language model (SmolLM2-135M) finds far
+    more surprising in its sentence than the word's own frequency predicts.
+    The evidence gives the model's bits, the word's unigram bits and the
+    article's mean bits per token.
+
+    ## Why is this bad
+    A common word in a context where no English writer would put it is the
+    mark of a wrong word sense picked by the engine (a false friend).
+
+    ## Example
+    The army used hilly land to obtain better fire control on the approaching.
+
+    ## Use instead
+    The army used the high ground to get better fire control over the
+    approaches.
+    """
+
+    code = "LMF001"
+    name = "disfluent-word"
+    category = Category.UNIDIOMATIC
+    severity = Severity.MINOR
+
+
+RULES = (DisfluentWord,)
+
+# codes whose fixes the model may re-rank and reject; names from the glossary are not among them
+VERIFIED_PREFIXES = ("CLQ", "ORD", "REP", "NAM002", "CON", "TYP", "NUM")
+_WORD = re.compile(r"(?<![\w'’-])[a-z]+(?![\w'’-])")
+
+
+def _unigram_bits(word: str) -> float:
+    z = lexicon.zipf(word)
+    return 9 * math.log2(10) - z * math.log2(10) if z > 0 else 30.0
+
+
+class Fluency:
+    """Runs the model over a document's sentences and applies its three uses."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def sentence_scores(self, doc) -> tuple[list[dict], list[list[tuple[int, int, float]]], float | None]:
+        spans = doc.sentences
+        toks = self.model.surprisal([doc.text[s:e] for s, e in spans])
+        out, total_bits, total_n = [], 0.0, 0
+        for (s, e), tk in zip(spans, toks):
+            bits = sum(b for _, _, b in tk)
+            out.append({"start": s, "end": e, "bits_per_token": round(bits / max(1, len(tk)), 3)})
+            total_bits += bits
+            total_n += len(tk)
+        return out, toks, (round(total_bits / total_n, 3) if total_n else None)
+
+    def detect(self, ctx: Context, toks, taken: list[tuple[int, int]], article_bpt: float | None):
+        text = ctx.text
+        for (s, e), tk in zip(ctx.doc.sentences, toks):
+            for m in _WORD.finditer(text, s, e):
+                ws, we = m.span()
+                if ws == s or any(a < we and ws < b for a, b in taken):
+                    continue
+                rel = [(a + s, b + s, x) for a, b, x in tk if a + s < we and ws < b + s]
+                if not rel:
+                    continue
+                bits = sum(x for _, _, x in rel)
+                uni = _unigram_bits(m.group())
+                excess = bits - uni
+                if excess < defaults.LM_EXCESS_BITS:
+                    continue
+                conf = min(0.9, 0.4 + (excess - defaults.LM_EXCESS_BITS) / 20)
+                yield DisfluentWord.finding(
+                    ctx, ws, we, f"'{m.group()}' is unexpected here ({bits:.1f} bits in context, "
+                                 f"{uni:.1f} bits by frequency)", (), confidence=conf,
+                    evidence={"bits": round(bits, 2), "unigram_bits": round(uni, 2), "excess_bits": round(excess, 2),
+                              "article_bits_per_token": article_bpt})
+
+    def verify(self, doc, findings: list[Finding]) -> list[Finding]:
+        """Score each candidate fix in its sentence; re-rank, set confidence, drop rejected ones."""
+        text = doc.text
+        jobs = []  # (finding, sentence span, [variant texts])
+        for f in findings:
+            if not f.fixes or not (f.code.startswith(VERIFIED_PREFIXES)):
+                continue
+            s, e = doc.sentence_at(f.start)
+            if f.end > e or s == e:
+                continue
+            variants = [text[s:f.start] + fx.replacement + text[f.end:e] for fx in f.fixes]
+            jobs.append((f, (s, e), variants))
+        if not jobs:
+            return findings
+        batch = []
+        for _, (s, e), variants in jobs:
+            batch.append(text[s:e])
+            batch.extend(variants)
+        totals = iter(self.model.total_bits(batch))
+        drop = set()
+        for f, _span, variants in jobs:
+            base = next(totals)
+            gains = [base - next(totals) for _ in variants]
+            # rank by gain, but a later suggestion overtakes an earlier one only by a decisive margin
+            ranked = sorted(zip(gains, range(len(gains)), f.fixes),
+                            key=lambda g: (-(g[0] // defaults.LM_RERANK_BITS), g[1]))
+            keep_all = f.code.startswith("NAM")  # the glossary wins over the model for names
+            kept = [(g, fx) for g, _, fx in ranked if keep_all or g >= -defaults.LM_REJECT_BITS]
+            if not kept and f.code.startswith(defaults.LM_DROP_WHEN_REJECTED):
+                drop.add(id(f))
+                continue
+            if not keep_all:
+                f.fixes = [fx for _, fx in kept]
+            best = max(gains)
+            f.confidence = round(min(0.99, max(0.05, f.confidence + best / 40)), 3)
+            f.evidence = {**(f.evidence or {}), "lm_gain_bits": [round(g, 2) for g in gains]}
+        return [f for f in findings if id(f) not in drop]

