@@ -98,6 +98,48 @@ def audit(
     raise typer.Exit(1 if failing else 0)
 
 
+class EvalFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+@app.command("eval")
+def eval_(
+    paths: List[Path] = typer.Argument(..., help="Labeled samples: folders, NAME.gold.yaml or NAME.txt files.",
+                                       show_default=False),
+    format: EvalFormat = typer.Option(EvalFormat.text, "--format", "-f", help="Output format."),
+    lm: LMMode = typer.Option(LMMode(defaults.LM_MODE), "--lm", help="Language model: on, off, or auto."),
+    no_lm: bool = typer.Option(False, "--no-lm", help="Rules only (same as --lm off)."),
+    glossary: List[Path] = typer.Option([], "--glossary", "-g", help="Extra glossary file; repeatable."),
+    clean: Optional[Path] = typer.Option(None, "--clean", help="Folder of clean human-written articles: false alarms per 1,000 words."),
+    mqm: Optional[Path] = typer.Option(None, "--mqm", help="MQM JSONL (doc, target, label, spans): fluency ROC AUC and Major-span recall."),
+    baselines: bool = typer.Option(True, "--baselines/--no-baselines", help="Also run hunspell and LM-surprisal-only on the same inputs."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
+):
+    """Score mtaudit against gold annotations (the rules of ../shared/tools/score.py), with sacrebleu
+    metrics against NAME.ref.txt, corpus false alarms, MQM metrics and baselines."""
+    from .document import InputError
+    from .evaluation import GoldError, evaluate, find_golds
+    from .reporters.evaluation import render_eval
+
+    auditor = _make_auditor("off" if no_lm else lm.value, glossary)
+    for extra, what in ((clean, "folder"), (mqm, "file")):
+        if extra is not None and not extra.exists():
+            raise UsageError(f"{extra}: no such {what}")
+    progress = (lambda name: print(f"mtaudit: evaluated {name}", file=sys.stderr)) if sys.stderr.isatty() else None
+    try:
+        ev = evaluate(auditor, find_golds(paths), clean_dir=clean, mqm_path=mqm, baselines=baselines,
+                      progress=progress)
+    except (GoldError, InputError) as e:
+        raise UsageError(str(e)) from None
+    if output is not None:
+        with open(output, "w", encoding="utf-8") as out:
+            render_eval(format.value, ev, out)
+    else:
+        render_eval(format.value, ev, sys.stdout)
+
+
 @app.command()
 def rules():
     """List every rule code with its name, category and severity."""
