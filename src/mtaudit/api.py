@@ -26,6 +26,7 @@ class Report:
     error: str | None = None
     sentences: list[dict] | None = None
     words: int = 0
+    unused_suppressions: list[dict] = field(default_factory=list)
 
     @property
     def document(self) -> Document:
@@ -45,6 +46,8 @@ class Report:
         if self.sentences is not None:
             d["sentences"] = self.sentences
         d["findings"] = [f.to_dict(doc.line_col) for f in self.findings]
+        if self.unused_suppressions:
+            d["unused_suppressions"] = self.unused_suppressions
         return d
 
     def to_json(self, **kw) -> str:
@@ -52,16 +55,31 @@ class Report:
 
 
 class Auditor:
-    """Loads glossaries (and, when on, the language model) once; audits many texts."""
+    """Loads glossaries (and, when on, the language model) once; audits many texts.
 
-    def __init__(self, *, lm: str | bool = defaults.LM_MODE, glossaries=(), config=None,
+    ``config`` is a :class:`mtaudit.config.Config` or a path to a config file;
+    explicit arguments override it (``lm=None`` means "as configured").
+    """
+
+    def __init__(self, *, lm: str | bool | None = None, glossaries=(), config=None,
                  builtin_glossaries: bool = True, threads: int | None = None):
+        from .config import Config, load_config
+
+        if config is None:
+            config = Config()
+        elif not isinstance(config, Config):
+            config = load_config(Path(config))
+        self.config = config
+        if lm is None:
+            lm = config.lm or defaults.LM_MODE
         if isinstance(lm, bool):
             lm = "on" if lm else "off"
         if lm not in ("on", "off", "auto"):
             raise ValueError(f"lm must be on, off or auto, not {lm!r}")
-        self.glossary = load_glossary(list(glossaries), builtin=builtin_glossaries)
+        self.glossary = load_glossary([*config.glossaries, *glossaries], builtin=builtin_glossaries)
         self.res = Resources(self.glossary)
+        self.excess_bits = config.lm_excess_bits if config.lm_excess_bits is not None else defaults.LM_EXCESS_BITS
+        self.reject_bits = config.lm_reject_bits if config.lm_reject_bits is not None else defaults.LM_REJECT_BITS
         self.lm_mode = lm
         self.lm = None
         self.lm_warning: str | None = None
@@ -79,7 +97,7 @@ class Auditor:
     def lm_label(self) -> str:
         if self.lm is None:
             return "off"
-        return f"{self.lm.name}+excess:{defaults.LM_EXCESS_BITS:g}+reject:{defaults.LM_REJECT_BITS:g}"
+        return f"{self.lm.name}+excess:{self.excess_bits:g}+reject:{self.reject_bits:g}"
 
     def signature(self) -> str:
         return signature(self.glossary.digest, self.lm_label)
@@ -95,29 +113,52 @@ class Auditor:
             return findings, None, None
         from .fluency import Fluency
 
-        flu = Fluency(self.lm)
+        flu = Fluency(self.lm, excess_bits=self.excess_bits, reject_bits=self.reject_bits)
         sentences, toks, bpt = flu.sentence_scores(doc)
         findings = flu.verify(doc, findings)
         taken = [(f.start, f.end) for f in findings]
         findings = sorted(findings + list(flu.detect(ctx, toks, taken, bpt)), key=Finding.sort_key)
         return findings, sentences, bpt
 
-    def audit_text(self, text: str, path: str | None = None) -> Report:
-        doc = Document(text, path)
+    def audit_text(self, text: str, path: str | None = None, input_format: str | None = None) -> Report:
+        """Audit ``text``; ``input_format`` (txt, md, html) defaults to the path's extension."""
+        from .inputs import SuppressionError, detect_format, mask, parse_suppressions
+        from .model import Severity
+
+        sup = None
+        if detect_format(path, input_format) in ("md", "html"):
+            try:
+                sup = parse_suppressions(text, path)
+            except SuppressionError as e:
+                return Report(path=path, text=None, error=str(e))
+
+        fmt = detect_format(path, input_format)
+        prose = mask(text, fmt)  # same length as text: offsets refer to the original
+        doc = Document(prose, path)
         findings, sentences, bpt = self.check(doc)
+        for f in findings:
+            f.text = text[f.start:f.end]
+        findings = [f for f in findings if self.config.wants(f.code)]
+        for f in findings:
+            if f.code in self.config.severity:
+                f.severity = Severity(self.config.severity[f.code])
+        unused = []
+        if sup is not None:
+            findings = sup.filter(findings)
+            unused = [{"line": u.line, "directive": u.directive} for u in sup.unused()]
         for f in findings:  # the offset invariant, checked once here for every detector
             assert text[f.start:f.end] == f.text, f
         score = mqm_score(findings, doc.words, self.signature())
         score.fluency_bits_per_token = bpt
         return Report(path=path, text=text, findings=findings, words=doc.words, score=score,
-                      sentences=sentences)
+                      sentences=sentences, unused_suppressions=unused)
 
-    def audit_file(self, path: str | Path) -> Report:
+    def audit_file(self, path: str | Path, input_format: str | None = None) -> Report:
         try:
             text = read_text(path)
         except InputError as e:
             return Report(path=str(path), text=None, error=str(e))
-        return self.audit_text(text, str(path))
+        return self.audit_text(text, str(path), input_format)
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
@@ -135,11 +176,11 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return sorted(out, key=Finding.sort_key)
 
 
-def audit(text: str, *, lm: str | bool = defaults.LM_MODE, glossaries=(), config=None) -> Report:
+def audit(text: str, *, lm: str | bool | None = None, glossaries=(), config=None) -> Report:
     """Audit a string (never read as a path)."""
     return Auditor(lm=lm, glossaries=glossaries, config=config).audit_text(text)
 
 
-def audit_file(path: str | Path, *, lm: str | bool = defaults.LM_MODE, glossaries=(), config=None) -> Report:
+def audit_file(path: str | Path, *, lm: str | bool | None = None, glossaries=(), config=None) -> Report:
     """Audit a file, read exactly as the CLI reads it."""
     return Auditor(lm=lm, glossaries=glossaries, config=config).audit_file(path)

@@ -18,6 +18,16 @@ class Format(str, Enum):
     text = "text"
     json = "json"
     jsonl = "jsonl"
+    sarif = "sarif"
+    github = "github"
+    junit = "junit"
+
+
+class InputFormat(str, Enum):
+    auto = "auto"
+    txt = "txt"
+    md = "md"
+    html = "html"
 
 
 class FailOn(str, Enum):
@@ -59,43 +69,175 @@ def _make_auditor(lm: str, glossary: list[Path]):
     return auditor
 
 
+def _codes(value: Optional[str]) -> tuple[str, ...]:
+    return tuple(c.strip().upper() for c in (value or "").split(",") if c.strip())
+
+
+def _runner(lm, no_lm, glossary, config, select, ignore, input_format):
+    from .runner import Runner, Settings
+
+    if config is not None and not config.is_file():
+        raise UsageError(f"--config {config}: no such file")
+    return Runner(Settings(lm="off" if no_lm else (lm.value if lm else None), glossaries=list(glossary),
+                           config=config, select=_codes(select), ignore=_codes(ignore),
+                           input_format=None if input_format == InputFormat.auto else input_format.value))
+
+
+def _check_paths(paths, output):
+    from .runner import expand_paths
+
+    files = expand_paths(paths)
+    if not files:
+        raise UsageError("no input files (folders are searched for .txt, .md and .html)")
+    if output is not None and any(f != "-" and Path(f).resolve() == output.resolve() for f in files):
+        raise UsageError(f"--output {output} is one of the input files; refusing to overwrite it")
+    return files
+
+
+LM_OPT = typer.Option(None, "--lm", help="Language model: on, off, or auto (fall back to rules). Default: config, else on.")
+NO_LM_OPT = typer.Option(False, "--no-lm", help="Rules only (same as --lm off).")
+GLOSSARY_OPT = typer.Option([], "--glossary", "-g", help="Extra glossary file (TSV or YAML); repeatable.")
+CONFIG_OPT = typer.Option(None, "--config", help="Config file (default: mtaudit.toml or [tool.mtaudit] in pyproject.toml, found upwards from each file).")
+SELECT_OPT = typer.Option(None, "--select", help="Comma-separated code prefixes to report (overrides config).")
+IGNORE_OPT = typer.Option(None, "--ignore", help="Comma-separated code prefixes to drop.")
+INPUT_OPT = typer.Option(InputFormat.auto, "--input-format", help="Input format (default: by extension).")
+FAIL_OPT = typer.Option(None, "--fail-on", help="Exit 1 when a finding is at least this severe (default: config, else minor).")
+
+
 @app.command()
 def audit(
-    paths: List[Path] = typer.Argument(..., help="Articles to audit (UTF-8 text files).", show_default=False),
+    paths: List[str] = typer.Argument(..., help="Articles (.txt, .md, .html), folders, globs, or - for stdin.",
+                                      show_default=False),
     format: Format = typer.Option(Format.text, "--format", "-f", help="Report format."),
-    lm: LMMode = typer.Option(LMMode(defaults.LM_MODE), "--lm", help="Language model: on, off, or auto (fall back to rules)."),
-    no_lm: bool = typer.Option(False, "--no-lm", help="Rules only (same as --lm off)."),
-    glossary: List[Path] = typer.Option([], "--glossary", "-g", help="Extra glossary file (TSV or YAML); repeatable."),
-    fail_on: FailOn = typer.Option(FailOn(defaults.FAIL_ON), "--fail-on", help="Exit 1 when a finding is at least this severe."),
+    lm: Optional[LMMode] = LM_OPT,
+    no_lm: bool = NO_LM_OPT,
+    glossary: List[Path] = GLOSSARY_OPT,
+    config: Optional[Path] = CONFIG_OPT,
+    select: Optional[str] = SELECT_OPT,
+    ignore: Optional[str] = IGNORE_OPT,
+    input_format: InputFormat = INPUT_OPT,
+    fail_on: Optional[FailOn] = FAIL_OPT,
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="Ignore findings recorded in this baseline file."),
+    write_baseline: Optional[Path] = typer.Option(None, "--write-baseline", help="Record every current finding in this baseline file and exit 0."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file instead of stdout."),
 ):
     """Audit articles and report garbled spans, with fixes and a score.
 
     Exit codes: 0 no finding at or above --fail-on, 1 otherwise, 2 usage or input error.
     """
-    mode = "off" if no_lm else lm.value
-    if output is not None and any(output.resolve() == p.resolve() for p in paths):
-        raise UsageError(f"--output {output} is one of the input files; refusing to overwrite it")
-    auditor = _make_auditor(mode, glossary)
-    reports = [auditor.audit_file(p) for p in paths]
+    from . import baseline as bl
     from .reporters import render
+    from .runner import RunError
+
+    files = _check_paths(paths, output)
+    runner = _runner(lm, no_lm, glossary, config, select, ignore, input_format)
+    try:
+        reports = [runner.audit(p) for p in files]
+        fail = {r.path: _fail_rank(runner.fail_on(r.path, fail_on.value if fail_on else None)) for r in reports}
+    except RunError as e:
+        raise UsageError(str(e)) from None
+    if write_baseline is not None:
+        n = bl.write(write_baseline, reports)
+        print(f"mtaudit: wrote {n} findings to baseline {write_baseline}", file=sys.stderr)
+        raise typer.Exit(2 if any(r.error for r in reports) else 0)
+    if baseline is not None:
+        try:
+            stale = bl.apply(bl.load(baseline), reports)
+        except bl.BaselineError as e:
+            raise UsageError(str(e)) from None
+        for e in stale:
+            print(f"mtaudit: warning: baseline entry no longer matches: {e['path']}: {e['code']} {e['text']!r}",
+                  file=sys.stderr)
+    for r in reports:
+        for u in r.unused_suppressions:
+            print(f"mtaudit: warning: {r.path}:{u['line']}: unused suppression {u['directive']}", file=sys.stderr)
+    fail_rank = min(fail.values()) if fail else 99
+
+    def emit(out, color):
+        if format == Format.junit:
+            from .reporters.ci import render_junit
+
+            render_junit(reports, out, fail_rank)
+        else:
+            render(format.value, reports, out, color=color)
 
     if output is not None:
         try:
             with open(output, "w", encoding="utf-8") as out:
-                render(format.value, reports, out, color=False)
+                emit(out, False)
         except OSError as e:
             raise UsageError(f"cannot write {output}: {e.strerror}") from None
     else:
-        render(format.value, reports, sys.stdout, color=None if format == Format.text else False)
+        emit(sys.stdout, None if format == Format.text else False)
     for r in reports:
         if r.error:
             print(f"mtaudit: error: {r.error}", file=sys.stderr)
     if any(r.error for r in reports):
         raise typer.Exit(2)
-    rank = _fail_rank(fail_on.value)
-    failing = sum(1 for r in reports for f in r.findings if f.severity.rank >= rank)
+    failing = sum(1 for r in reports for f in r.findings if f.severity.rank >= fail[r.path])
     raise typer.Exit(1 if failing else 0)
+
+
+@app.command()
+def fix(
+    paths: List[str] = typer.Argument(..., help="Articles to fix in place (.txt, .md, .html), folders or globs.",
+                                      show_default=False),
+    unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="Also apply unsafe fixes (calques, fuzzy names, word order)."),
+    diff: bool = typer.Option(False, "--diff", help="Print a unified diff and change nothing."),
+    lm: Optional[LMMode] = LM_OPT,
+    no_lm: bool = NO_LM_OPT,
+    glossary: List[Path] = GLOSSARY_OPT,
+    config: Optional[Path] = CONFIG_OPT,
+    select: Optional[str] = SELECT_OPT,
+    ignore: Optional[str] = IGNORE_OPT,
+    input_format: InputFormat = INPUT_OPT,
+    fail_on: Optional[FailOn] = FAIL_OPT,
+):
+    """Apply safe fixes in place (atomically), or show them with --diff.
+
+    Exit codes: 0 no finding at or above --fail-on remains, 1 otherwise, 2 errors.
+    """
+    import difflib
+
+    from .document import InputError, read_text
+    from .runner import RunError, atomic_write, fix_text
+
+    files = _check_paths(paths, None)
+    if "-" in files:
+        raise UsageError("fix works on files, not standard input")
+    runner = _runner(lm, no_lm, glossary, config, select, ignore, input_format)
+    errors = remaining = changed = 0
+    try:
+        for p in files:
+            try:
+                text = read_text(p)
+            except InputError as e:
+                print(f"mtaudit: error: {e}", file=sys.stderr)
+                errors += 1
+                continue
+            new, n, report = fix_text(runner.auditor(p), text, p, unsafe_fixes, runner.settings.input_format)
+            rank = _fail_rank(runner.fail_on(p, fail_on.value if fail_on else None))
+            remaining += sum(1 for f in report.findings if f.severity.rank >= rank)
+            if new == text:
+                continue
+            changed += 1
+            if diff:
+                sys.stdout.writelines(difflib.unified_diff(text.splitlines(keepends=True), new.splitlines(keepends=True),
+                                                           fromfile=p, tofile=f"{p} (fixed)"))
+            else:
+                try:
+                    atomic_write(Path(p), new)
+                except OSError as e:
+                    print(f"mtaudit: error: cannot write {p}: {e.strerror}", file=sys.stderr)
+                    errors += 1
+                    continue
+                print(f"mtaudit: fixed {p} ({n} edits)", file=sys.stderr)
+    except RunError as e:
+        raise UsageError(str(e)) from None
+    verb = "would change" if diff else "changed"
+    print(f"mtaudit: {verb} {changed} of {len(files)} files; {remaining} findings at or above --fail-on remain",
+          file=sys.stderr)
+    raise typer.Exit(2 if errors else (1 if remaining else 0))
 
 
 class EvalFormat(str, Enum):
@@ -109,9 +251,9 @@ def eval_(
     paths: List[Path] = typer.Argument(..., help="Labeled samples: folders, NAME.gold.yaml or NAME.txt files.",
                                        show_default=False),
     format: EvalFormat = typer.Option(EvalFormat.text, "--format", "-f", help="Output format."),
-    lm: LMMode = typer.Option(LMMode(defaults.LM_MODE), "--lm", help="Language model: on, off, or auto."),
-    no_lm: bool = typer.Option(False, "--no-lm", help="Rules only (same as --lm off)."),
-    glossary: List[Path] = typer.Option([], "--glossary", "-g", help="Extra glossary file; repeatable."),
+    lm: Optional[LMMode] = LM_OPT,
+    no_lm: bool = NO_LM_OPT,
+    glossary: List[Path] = GLOSSARY_OPT,
     clean: Optional[Path] = typer.Option(None, "--clean", help="Folder of clean human-written articles: false alarms per 1,000 words."),
     mqm: Optional[Path] = typer.Option(None, "--mqm", help="MQM JSONL (doc, target, label, spans): fluency ROC AUC and Major-span recall."),
     baselines: bool = typer.Option(True, "--baselines/--no-baselines", help="Also run hunspell and LM-surprisal-only on the same inputs."),
@@ -123,7 +265,7 @@ def eval_(
     from .evaluation import GoldError, evaluate, find_golds
     from .reporters.evaluation import render_eval
 
-    auditor = _make_auditor("off" if no_lm else lm.value, glossary)
+    auditor = _make_auditor("off" if no_lm else (lm.value if lm else defaults.LM_MODE), glossary)
     for extra, what in ((clean, "folder"), (mqm, "file")):
         if extra is not None and not extra.exists():
             raise UsageError(f"{extra}: no such {what}")
@@ -133,6 +275,9 @@ def eval_(
                       progress=progress)
     except (GoldError, InputError) as e:
         raise UsageError(str(e)) from None
+    import shlex
+
+    ev.command = "mtaudit " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     if output is not None:
         with open(output, "w", encoding="utf-8") as out:
             render_eval(format.value, ev, out)

@@ -296,6 +296,7 @@ class Evaluation:
     baselines: dict = field(default_factory=dict)
     clean: dict | None = None
     mqm: dict | None = None
+    command: str | None = None
 
     def to_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items()}

@@ -77,8 +77,11 @@ def _window(text: str, s: int, e: int, start: int, end: int) -> tuple[int, int]:
 class Fluency:
     """Runs the model over a document's sentences and applies its three uses."""
 
-    def __init__(self, model):
+    def __init__(self, model, excess_bits: float = defaults.LM_EXCESS_BITS,
+                 reject_bits: float = defaults.LM_REJECT_BITS):
         self.model = model
+        self.excess_bits = excess_bits
+        self.reject_bits = reject_bits
 
     def sentence_scores(self, doc) -> tuple[list[dict], list[list[tuple[int, int, float]]], float | None]:
         spans = doc.sentences
@@ -104,9 +107,9 @@ class Fluency:
                 bits = sum(x for _, _, x in rel)
                 uni = _unigram_bits(m.group())
                 excess = bits - uni
-                if excess < defaults.LM_EXCESS_BITS:
+                if excess < self.excess_bits:
                     continue
-                conf = min(0.9, 0.4 + (excess - defaults.LM_EXCESS_BITS) / 20)
+                conf = min(0.9, 0.4 + (excess - self.excess_bits) / 20)
                 yield DisfluentWord.finding(
                     ctx, ws, we, f"'{m.group()}' is unexpected here ({bits:.1f} bits in context, "
                                  f"{uni:.1f} bits by frequency)", (), confidence=conf,
@@ -144,7 +147,7 @@ class Fluency:
             if gains[best_i] - gains[0] >= defaults.LM_RERANK_BITS:
                 ranked.insert(0, ranked.pop(best_i))
             keep_all = f.code.startswith("NAM")  # the glossary wins over the model for names
-            kept = [(g, fx) for g, fx in ranked if keep_all or g >= -defaults.LM_REJECT_BITS]
+            kept = [(g, fx) for g, fx in ranked if keep_all or g >= -self.reject_bits]
             if not kept and f.code.startswith(defaults.LM_DROP_WHEN_REJECTED):
                 drop.add(id(f))
                 continue

@@ -1,7 +1,7 @@
 """Renderers: each reads the same list of reports and writes one format."""
 from __future__ import annotations
 
-FORMATS = ("text", "json", "jsonl")
+FORMATS = ("text", "json", "jsonl", "sarif", "github", "junit")
 
 
 def render(fmt: str, reports, out, *, color: bool | None = None) -> None:
@@ -13,6 +13,18 @@ def render(fmt: str, reports, out, *, color: bool | None = None) -> None:
         from .json import render_jsonl
 
         render_jsonl(reports, out)
+    elif fmt == "sarif":
+        from .ci import render_sarif
+
+        render_sarif(reports, out)
+    elif fmt == "github":
+        from .ci import render_github
+
+        render_github(reports, out)
+    elif fmt == "junit":
+        from .ci import render_junit
+
+        render_junit(reports, out)
     elif fmt == "text":
         from .text import render_text
 

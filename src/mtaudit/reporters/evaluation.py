@@ -77,12 +77,35 @@ def tables(ev) -> list[tuple[str, list[str], list[list[str]]]]:
     return out
 
 
+MARKDOWN_HEADER = """# Evaluation
+
+How often is mtaudit right? This page is regenerated, whole, by:
+
+```sh
+{command}
+```
+
+Span matching is exactly `../shared/tools/score.py`'s (a test checks that the two
+agree): a finding is correct when at least half of it lies inside a gold span; gold
+spans and findings are matched one to one, greedily by overlap; fix accuracy takes
+the top suggestion. chrF and BLEU are document-level; TER runs on paragraph-aligned
+segments (document-level TER costs 15 s per text). References (`NAME.ref.txt`) are
+clean English versions written by the team. Baselines run on the same inputs with
+the same matching: hunspell (en_US; every rejected word is a finding with its first
+suggestion) and "LM surprisal only" (the k most surprising words, k = mtaudit's
+finding count). Samples marked `split: dev` are what the rules were written
+against; only `split: heldout` figures measure generalisation.
+
+"""
+
+
 def render_eval(fmt: str, ev, out) -> None:
     if fmt == "json":
         json.dump({"schema": "mtaudit.eval/1", **ev.to_dict()}, out, ensure_ascii=False, indent=1)
         out.write("\n")
         return
     if fmt == "markdown":
+        out.write(MARKDOWN_HEADER.format(command=ev.command or "mtaudit eval ..."))
         for title, header, rows in tables(ev):
             out.write(f"### {title}\n\n| " + " | ".join(header) + " |\n|" + "---|" * len(header) + "\n")
             for r in rows:

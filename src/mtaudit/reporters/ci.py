@@ -1,0 +1,126 @@
+"""CI formats: SARIF 2.1.0, GitHub Actions workflow commands, JUnit XML."""
+from __future__ import annotations
+
+import json
+from xml.sax.saxutils import escape, quoteattr
+
+from .. import __version__
+
+LEVELS = {"minor": "note", "major": "warning", "critical": "error"}
+GITHUB = {"minor": "notice", "major": "warning", "critical": "error"}
+
+
+def _region(doc, f) -> dict:
+    (l1, c1), (l2, c2) = doc.line_col(f.start), doc.line_col(f.end)
+    return {"startLine": l1, "startColumn": c1, "endLine": l2, "endColumn": c2, "charOffset": f.start,
+            "charLength": f.end - f.start}
+
+
+def render_sarif(reports, out) -> None:
+    from ..detectors import all_rules
+
+    rules = all_rules()
+    codes = sorted(rules)
+    index = {c: i for i, c in enumerate(codes)}
+    results, artifacts = [], []
+    for r in reports:
+        if r.error:
+            continue
+        artifacts.append({"location": {"uri": _uri(r.path)}, "encoding": "utf-8"})
+        doc = r.document
+        for f in r.findings:
+            res = {
+                "ruleId": f.code, "ruleIndex": index.get(f.code, -1), "level": LEVELS[f.severity.value],
+                "message": {"text": f.message},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(r.path)},
+                                                    "region": _region(doc, f)}}],
+                "properties": {"category": f.category.value, "confidence": f.confidence,
+                               "severity": f.severity.value},
+            }
+            fixes = [{"description": {"text": f"replace with {fx.replacement!r} ({fx.applicability.value})"},
+                      "artifactChanges": [{"artifactLocation": {"uri": _uri(r.path)},
+                                           "replacements": [{"deletedRegion": _region(doc, f),
+                                                             "insertedContent": {"text": fx.replacement}}]}]}
+                     for fx in f.fixes if fx.applicability.value != "display-only"]
+            if fixes:
+                res["fixes"] = fixes
+            results.append(res)
+    invocation = {"executionSuccessful": not any(r.error for r in reports)}
+    notes = [{"message": {"text": r.error}, "level": "error",
+              "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(r.path)}}}]}
+             for r in reports if r.error]
+    if notes:
+        invocation["toolExecutionNotifications"] = notes
+    log = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "mtaudit", "version": __version__, "informationUri": "https://pypi.org/project/mtaudit/",
+                "rules": [{"id": c, "name": rules[c].name,
+                           "shortDescription": {"text": rules[c].doc().split("\n\n")[1].replace("\n", " ")
+                                                if "\n\n" in rules[c].doc() else rules[c].name},
+                           "fullDescription": {"text": rules[c].doc()},
+                           "help": {"text": rules[c].doc(), "markdown": rules[c].doc()},
+                           "defaultConfiguration": {"level": LEVELS[rules[c].severity.value]},
+                           "properties": {"category": rules[c].category.value}} for c in codes]}},
+            "columnKind": "unicodeCodePoints",
+            "artifacts": artifacts,
+            "invocations": [invocation],
+            "results": results,
+        }],
+    }
+    json.dump(log, out, ensure_ascii=False, indent=1)
+    out.write("\n")
+
+
+def _uri(path) -> str:
+    from pathlib import PurePath
+
+    return PurePath(str(path or "stdin")).as_posix()
+
+
+def _gh_escape(s: str, prop: bool = False) -> str:
+    s = s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        s = s.replace(":", "%3A").replace(",", "%2C")
+    return s
+
+
+def render_github(reports, out) -> None:
+    """One workflow command per finding: ``::warning file=F,line=L,col=C,endLine=..,endColumn=..,title=CODE::msg``."""
+    for r in reports:
+        if r.error:
+            out.write(f"::error file={_gh_escape(str(r.path), True)},title=mtaudit::{_gh_escape(r.error)}\n")
+            continue
+        doc = r.document
+        for f in r.findings:
+            (l1, c1), (l2, c2) = doc.line_col(f.start), doc.line_col(f.end)
+            msg = f.message + (f" (suggestion: {f.suggestions[0]!r})" if f.suggestions else "")
+            out.write(f"::{GITHUB[f.severity.value]} file={_gh_escape(str(r.path), True)},line={l1},col={c1},"
+                      f"endLine={l2},endColumn={c2},title={f.code} {f.name}::{_gh_escape(msg)}\n")
+
+
+def render_junit(reports, out, fail_rank: int = 1) -> None:
+    """One test case per file; it fails when a finding is at or above --fail-on."""
+    cases, failures, errors = [], 0, 0
+    for r in reports:
+        name = quoteattr(str(r.path))
+        if r.error:
+            errors += 1
+            cases.append(f"  <testcase classname=\"mtaudit\" name={name}><error message={quoteattr(r.error)}/></testcase>")
+            continue
+        doc = r.document
+        bad = [f for f in r.findings if f.severity.rank >= fail_rank]
+        if bad:
+            failures += 1
+            lines = "\n".join(f"{r.path}:{doc.line_col(f.start)[0]}:{doc.line_col(f.start)[1]}: {f.code} "
+                              f"[{f.severity.value}] {f.message}" for f in r.findings)
+            cases.append(f"  <testcase classname=\"mtaudit\" name={name}><failure message="
+                         f"{quoteattr(f'{len(bad)} findings at or above the fail-on severity')}>"
+                         f"{escape(lines)}</failure></testcase>")
+        else:
+            cases.append(f"  <testcase classname=\"mtaudit\" name={name}/>")
+    out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+    out.write(f'<testsuite name="mtaudit" tests="{len(reports)}" failures="{failures}" errors="{errors}">\n')
+    out.write("\n".join(cases) + "\n</testsuite>\n")
