@@ -41,6 +41,9 @@ class Report:
             d["findings"] = []
             return d
         doc = self.document
+        from .corpus import content_hash
+
+        d["sha256"] = content_hash(self.text)
         d["words"] = self.words
         d["score"] = self.score.to_dict() if self.score else None
         if self.sentences is not None:

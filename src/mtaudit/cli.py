@@ -1,6 +1,7 @@
 """The `mtaudit` command line: a thin layer over :mod:`mtaudit.api`."""
 from __future__ import annotations
 
+import json
 import sys
 from enum import Enum
 from pathlib import Path
@@ -69,6 +70,42 @@ def _make_auditor(lm: str, glossary: list[Path]):
     return auditor
 
 
+class _progress:
+    """A rich progress bar on stderr when stderr is a terminal; silent otherwise."""
+
+    def __init__(self, total: int):
+        self.total = total
+        self.bar = None
+
+    def __enter__(self):
+        if self.total > 1 and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn)
+
+            self.bar = Progress(TextColumn("auditing"), BarColumn(), MofNCompleteColumn(),
+                                TextColumn("{task.fields[rate]} articles/s"), TimeRemainingColumn(),
+                                console=Console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("audit", total=self.total, rate="-")
+            import time
+
+            self.t0 = time.perf_counter()
+        return self.advance
+
+    def advance(self, _name=None):
+        if self.bar is not None:
+            import time
+
+            done = self.bar.tasks[0].completed + 1
+            rate = done / max(1e-9, time.perf_counter() - self.t0)
+            self.bar.update(self.task, advance=1, rate=f"{rate:.2f}")
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+        return False
+
+
 def _codes(value: Optional[str]) -> tuple[str, ...]:
     return tuple(c.strip().upper() for c in (value or "").split(",") if c.strip())
 
@@ -118,6 +155,10 @@ def audit(
     input_format: InputFormat = INPUT_OPT,
     fail_on: Optional[FailOn] = FAIL_OPT,
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="Ignore findings recorded in this baseline file."),
+    jobs: int = typer.Option(1, "--jobs", "-j", help="Worker processes (each loads the model once)."),
+    threads: Optional[int] = typer.Option(None, "--threads", help="Torch threads per worker (default: cores / jobs)."),
+    ray: Optional[str] = typer.Option(None, "--ray", help="Run on a Ray cluster at this address ('auto', 'local', or host:port); JSONL output."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Append JSONL results to FILE, skipping articles already in it (same path and content)."),
     write_baseline: Optional[Path] = typer.Option(None, "--write-baseline", help="Record every current finding in this baseline file and exit 0."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file instead of stdout."),
 ):
@@ -126,16 +167,69 @@ def audit(
     Exit codes: 0 no finding at or above --fail-on, 1 otherwise, 2 usage or input error.
     """
     from . import baseline as bl
+    from .corpus import Summary, audit_many, pending, read_done, truncate_partial_line
     from .reporters import render
     from .runner import RunError
 
-    files = _check_paths(paths, output)
+    if resume is not None:
+        if output is not None and output.resolve() != resume.resolve():
+            raise UsageError("--resume FILE appends to FILE; leave out --output or give the same file")
+        if format not in (Format.jsonl,) and format != Format.text:
+            raise UsageError("--resume works with --format jsonl")
+        format, output = Format.jsonl, resume
+    if jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    if ray is not None:
+        return _audit_on_ray(paths, ray, jobs, output, lm, no_lm, glossary, config, select, ignore, input_format,
+                             fail_on)
+    files = _check_paths(paths, None if resume else output)
     runner = _runner(lm, no_lm, glossary, config, select, ignore, input_format)
+    runner.settings.threads = threads
+    skipped, done = 0, {}
+    if resume is not None:
+        done = read_done(resume)
+        files, skipped = pending(files, done)
+    summary = Summary()
+    for line in done.values():
+        summary.add_line(json.loads(line))
+    stream = format == Format.jsonl and write_baseline is None and baseline is None
+    reports = []
     try:
-        reports = [runner.audit(p) for p in files]
+        # check the configuration (and load the model) up front: a bad config stops the run at once
+        if jobs == 1:
+            results = (runner.audit(p) for p in files)
+        else:
+            if files and files[0] != "-":
+                runner.config(files[0])  # a malformed config stops the run before workers start
+            results = audit_many(runner.settings, files, jobs=jobs, threads=threads)
+        out_fh = None
+        if stream:
+            if resume is not None:
+                truncate_partial_line(resume)
+                out_fh = open(resume, "a", encoding="utf-8")
+            elif output is not None:
+                out_fh = open(output, "w", encoding="utf-8")
+            else:
+                out_fh = sys.stdout
+        with _progress(len(files)) as advance:
+            for r in results:
+                summary.add(r)
+                if stream:
+                    out_fh.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
+                    out_fh.flush()
+                reports.append(r)
+                advance(r.path)
+        if out_fh not in (None, sys.stdout):
+            out_fh.close()
+        order = {p: i for i, p in enumerate(files)}
+        reports.sort(key=lambda r: order.get(r.path, 0))
         fail = {r.path: _fail_rank(runner.fail_on(r.path, fail_on.value if fail_on else None)) for r in reports}
     except RunError as e:
         raise UsageError(str(e)) from None
+    except OSError as e:
+        raise UsageError(f"cannot write {e.filename}: {e.strerror}") from None
+    if len(files) + skipped > 1 or resume is not None:
+        print(summary.render(skipped), file=sys.stderr)
     if write_baseline is not None:
         n = bl.write(write_baseline, reports)
         print(f"mtaudit: wrote {n} findings to baseline {write_baseline}", file=sys.stderr)
@@ -161,7 +255,9 @@ def audit(
         else:
             render(format.value, reports, out, color=color)
 
-    if output is not None:
+    if stream:
+        pass  # already written, line by line
+    elif output is not None:
         try:
             with open(output, "w", encoding="utf-8") as out:
                 emit(out, False)
@@ -172,10 +268,32 @@ def audit(
     for r in reports:
         if r.error:
             print(f"mtaudit: error: {r.error}", file=sys.stderr)
-    if any(r.error for r in reports):
+    if any(r.error for r in reports) or summary.failures:
         raise typer.Exit(2)
     failing = sum(1 for r in reports for f in r.findings if f.severity.rank >= fail[r.path])
     raise typer.Exit(1 if failing else 0)
+
+
+def _audit_on_ray(paths, address, jobs, output, lm, no_lm, glossary, config, select, ignore, input_format, fail_on):
+    import importlib.util
+
+    if importlib.util.find_spec("ray") is None:
+        raise UsageError("--ray needs Ray: pip install 'mtaudit[ray]'")
+    from .distributed import audit_on_ray
+
+    runner = _runner(lm, no_lm, glossary, config, select, ignore, input_format)
+    objs = audit_on_ray(paths, output, address=None if address == "local" else address, workers=jobs,
+                        settings=runner.settings)
+    if output is None:
+        for o in objs:
+            sys.stdout.write(json.dumps(o, ensure_ascii=False) + "\n")
+    if any(o.get("error") for o in objs):
+        raise typer.Exit(2)
+    rank = _fail_rank(fail_on.value if fail_on else defaults.FAIL_ON)
+    from .model import Severity
+
+    bad = any(Severity(f["severity"]).rank >= rank for o in objs for f in o["findings"])
+    raise typer.Exit(1 if bad else 0)
 
 
 @app.command()

@@ -54,6 +54,7 @@ class Settings:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     input_format: str | None = None
+    threads: int | None = None
 
 
 class Runner:
@@ -87,7 +88,8 @@ class Runner:
         key = str(cfg.path) if cfg.path else None
         if key not in self._auditors:
             try:
-                a = Auditor(lm=self.settings.lm, glossaries=self.settings.glossaries, config=cfg)
+                a = Auditor(lm=self.settings.lm, glossaries=self.settings.glossaries, config=cfg,
+                            threads=self.settings.threads)
             except GlossaryError as e:
                 raise RunError(f"glossary error: {e}") from None
             except LMUnavailable as e:
