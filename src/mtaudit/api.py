@@ -56,6 +56,60 @@ class Report:
     def to_json(self, **kw) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, **kw)
 
+    # --- notebooks ---------------------------------------------------------------------------
+    def to_dataframe(self):
+        """One row per finding (pandas is an optional dependency: pip install pandas)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("Report.to_dataframe needs pandas: pip install 'mtaudit[notebook]'") from None
+        cols = ["code", "name", "category", "severity", "start", "end", "line", "column", "text", "message",
+                "confidence", "suggestion", "applicability"]
+        rows = []
+        for f in self.to_dict().get("findings", []):
+            fx = f["fixes"][0] if f["fixes"] else None
+            rows.append({**{k: f[k] for k in cols[:11]}, "suggestion": fx["replacement"] if fx else None,
+                         "applicability": fx["applicability"] if fx else None})
+        return pd.DataFrame(rows, columns=cols)
+
+    def _repr_html_(self) -> str:
+        from .reporters.html import CSS, report_section
+
+        return f"<div class=\"mtaudit\"><style>{CSS}</style>{report_section(self)}</div>"
+
+    def plot_fluency(self, ax=None):
+        """Bits per token of each sentence across the article (needs the language model)."""
+        import matplotlib.pyplot as plt
+
+        if not self.sentences:
+            raise ValueError("no sentence fluency: audit with the language model on")
+        ax = ax or plt.subplots(figsize=(9, 3))[1]
+        ys = [s["bits_per_token"] for s in self.sentences]
+        ax.plot(range(1, len(ys) + 1), ys, marker="o")
+        if self.score and self.score.fluency_bits_per_token is not None:
+            ax.axhline(self.score.fluency_bits_per_token, linestyle="--", color="grey", label="article mean")
+            ax.legend()
+        ax.set_xlabel("sentence")
+        ax.set_ylabel("bits per token")
+        ax.set_title(f"Fluency: {self.path or 'text'}")
+        return ax
+
+    def plot_categories(self, ax=None):
+        """Findings per category, bars coloured by severity."""
+        import matplotlib.pyplot as plt
+
+        ax = ax or plt.subplots(figsize=(7, 3))[1]
+        cats = sorted({f.category.value for f in self.findings})
+        bottom = [0] * len(cats)
+        for sev, color in (("minor", "#e6c619"), ("major", "#f08a24"), ("critical", "#d62728")):
+            vals = [sum(1 for f in self.findings if f.category.value == c and f.severity.value == sev) for c in cats]
+            ax.barh(cats, vals, left=bottom, color=color, label=sev)
+            bottom = [a + b for a, b in zip(bottom, vals)]
+        ax.set_xlabel("findings")
+        ax.legend()
+        ax.set_title("Findings by category")
+        return ax
+
 
 class Auditor:
     """Loads glossaries (and, when on, the language model) once; audits many texts.

@@ -22,6 +22,7 @@ class Format(str, Enum):
     sarif = "sarif"
     github = "github"
     junit = "junit"
+    html = "html"
 
 
 class InputFormat(str, Enum):

@@ -1,7 +1,7 @@
 """Renderers: each reads the same list of reports and writes one format."""
 from __future__ import annotations
 
-FORMATS = ("text", "json", "jsonl", "sarif", "github", "junit")
+FORMATS = ("text", "json", "jsonl", "sarif", "github", "junit", "html")
 
 
 def render(fmt: str, reports, out, *, color: bool | None = None) -> None:
@@ -13,6 +13,10 @@ def render(fmt: str, reports, out, *, color: bool | None = None) -> None:
         from .json import render_jsonl
 
         render_jsonl(reports, out)
+    elif fmt == "html":
+        from .html import render_html
+
+        render_html(reports, out)
     elif fmt == "sarif":
         from .ci import render_sarif
 
