@@ -66,6 +66,8 @@ def audit_on_ray(inputs, output: str | Path | None = None, *, address: str | Non
     import ray
 
     settings = settings or Settings(lm=lm)
+    if settings.threads is None:
+        settings.threads = 1  # each actor holds one CPU (num_cpus=1): one torch thread, no oversubscription
     if not ray.is_initialized():
         ray.init(address=address, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
     recs = _records(inputs)

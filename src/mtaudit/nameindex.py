@@ -59,20 +59,46 @@ class NameIndex:
                 self.known.add(ok)
                 self.known.update(re.findall(r"[\w'’-]+", ok))
             self.casefold.setdefault(e.canonical.casefold(), e)
+            if e.note.startswith("gazetteer"):
+                continue  # thousands of places: exact variants only, no fuzzy matching against them
             words = re.findall(r"[\w'’-]+", e.canonical)
             if e.type == "person":
                 words = words[-1:]  # surnames: first names are too common to fuzzy-match
+            min_len = defaults.NAME_MIN_LEN if e.type == "country" else defaults.NAME_MIN_LEN + 1
             for w in words:
-                if w[:1].isupper() and len(w) >= defaults.NAME_MIN_LEN:
+                if w[:1].isupper() and len(w) >= min_len:
                     targets.setdefault(skeleton(w), (e, w))
         self._targets = targets
         self._target_keys = list(targets)
         self.half = [(r.cells["english"], [s for s in r.cells["source"].split("|") if s.strip()])
                      for r in glossary.half]
-        self.variant_re = None
-        if self.variant:
-            alts = sorted(self.variant, key=len, reverse=True)
-            self.variant_re = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, alts)) + r")(?![\w])")
+        # single-word variants are looked up per token; only multi-word ones need a regex
+        multi = sorted((v for v in self.variant if " " in v), key=len, reverse=True)
+        self.variant_re = (re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, multi)) + r")(?![\w])")
+                           if multi else None)
+
+    _TOKEN = re.compile(r"(?<![\w'’-])[^\W\d_][\w'’.]*(?:-[^\W\d_][\w'’]*)*")
+
+    def find_variants(self, text: str):
+        """(start, end, entry) for every known variant spelling in ``text``."""
+        spans = []
+        if self.variant_re is not None:
+            spans += [(m.start(), m.end(), self.variant[m.group()]) for m in self.variant_re.finditer(text)]
+        for m in self._TOKEN.finditer(text):
+            if any(a <= m.start() < b for a, b, _ in spans):
+                continue
+            tok = m.group().rstrip(".")
+            e = self.variant.get(tok)
+            if e is not None:
+                spans.append((m.start(), m.start() + len(tok), e))
+            elif "-" in tok:  # Kiev-based
+                pos = m.start()
+                for part in tok.split("-"):
+                    e = self.variant.get(part)
+                    if e is not None:
+                        spans.append((pos, pos + len(part), e))
+                    pos += len(part) + 1
+        return sorted(spans, key=lambda x: x[0])
 
     def is_known_name(self, word: str) -> bool:
         return word in self.known

@@ -89,13 +89,11 @@ _CAP_WORD = re.compile(r"(?<![\w'’-])[^\W\d_][\w'’]*(?:-[^\W\d_][\w'’]*)*"
 def check(ctx: Context):
     idx, text = ctx.names, ctx.text
     taken: list[tuple[int, int]] = []
-    if idx.variant_re is not None:
-        for m in idx.variant_re.finditer(text):
-            e = idx.variant[m.group()]
-            taken.append(m.span())
-            yield GlossaryVariant.finding(
-                ctx, m.start(), m.end(), f"'{m.group()}' is a variant spelling of the {e.type} '{e.canonical}'",
-                [e.canonical], applicability=Applicability.SAFE, confidence=0.95)
+    for s, e, entry in idx.find_variants(text):
+        taken.append((s, e))
+        yield GlossaryVariant.finding(
+            ctx, s, e, f"'{text[s:e]}' is a variant spelling of the {entry.type} '{entry.canonical}'",
+            [entry.canonical], applicability=Applicability.SAFE, confidence=0.95)
     for m in _CAP_WORD.finditer(text):
         s, e, word = m.start(), m.end(), m.group()
         if any(a <= s < b for a, b in taken):
