@@ -76,7 +76,7 @@ LM_RERANK_BITS = 10.0
 LM_WINDOW_BEFORE = 6
 LM_WINDOW_AFTER = 4
 #: Findings of these codes are dropped when the model rejects every fix they propose.
-LM_DROP_WHEN_REJECTED = ("ORD", "REP002")
+LM_DROP_WHEN_REJECTED = ("ORD", "REP002", "CLQ002")
 #: Environment variable that overrides the converted-model cache folder.
 CACHE_ENV = "MTAUDIT_CACHE"
 

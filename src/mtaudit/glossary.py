@@ -14,6 +14,11 @@ TSV file's first other line is a header that says which kind it is:
 ``regex  note``
     Web-page chrome: a line matching ``regex`` (case-insensitive, whole line)
     is boilerplate.
+``regex  replacement  category  severity  note``
+    Pattern calques (general source-language constructions): a Python regex
+    and a replacement with ``\\1`` groups and the helpers ``#ord(\\1)`` (93 ->
+    93rd), ``#comparative(\\1)`` (dry -> drier), ``#country(\\1)`` (Chinese ->
+    China, from ``demonyms.tsv``).
 ``english  source``
     Half-translated name parts: an English word (South) and the
     ``|``-separated source-language forms it was translated from (Sud|Süd).
@@ -36,10 +41,11 @@ NAME_TYPES = ("place", "country", "person", "organisation", "term")
 NAME_HEADER = ("canonical", "type", "variants", "accepted", "note")
 CALQUE_HEADER = ("pattern", "replacement", "category", "severity", "context", "note")
 CHROME_HEADER = ("regex", "note")
+PATTERN_HEADER = ("regex", "replacement", "category", "severity", "note")
 HALF_HEADER = ("english", "source")
 WORDS_HEADER = ("words", "note")
 KINDS = {NAME_HEADER: "names", CALQUE_HEADER: "calques", CHROME_HEADER: "chrome", HALF_HEADER: "half",
-         WORDS_HEADER: "words"}
+         WORDS_HEADER: "words", PATTERN_HEADER: "patterns"}
 
 
 class GlossaryError(Exception):
@@ -74,6 +80,7 @@ class Glossary:
     names: list[NameEntry] = field(default_factory=list)
     calques: list[Row] = field(default_factory=list)
     chrome: list[Row] = field(default_factory=list)
+    patterns: list[Row] = field(default_factory=list)
     half: list[Row] = field(default_factory=list)
     words: dict[str, set[str]] = field(default_factory=dict)  # file stem -> entries
     sources: list[str] = field(default_factory=list)
@@ -91,6 +98,7 @@ class Glossary:
         self.names += other.names
         self.calques += other.calques
         self.chrome += other.chrome
+        self.patterns += other.patterns
         self.half += other.half
         for k, v in other.words.items():
             self.words.setdefault(k, set()).update(v)
@@ -210,6 +218,12 @@ def _load_tsv(path: Path, text: str) -> Glossary:
             except re.error as e:
                 raise GlossaryError(path, no, f"bad regex: {e}") from None
             g.chrome.append(Row(str(path), no, row))
+        elif kind == "patterns":
+            from .phrases import compile_pattern
+
+            r = Row(str(path), no, row)
+            compile_pattern(r)
+            g.patterns.append(r)
         elif kind == "half":
             if not row["english"] or not _split(row["source"]):
                 raise GlossaryError(path, no, "need an English part and at least one source form")

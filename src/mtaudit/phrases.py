@@ -4,7 +4,7 @@ A pattern is a sequence of space-separated items, matched case-insensitively
 on whole words with any whitespace between them:
 
 ``word``         the literal word
-``a|b``          either word (no spaces inside)
+``a|b``          either word (no spaces inside); the n-th such choice is {An} in the replacement
 ``<lemma>``      any inflected form of a verb/noun: retire, retires, retired, retiring
 ``{NAME}``       one capitalised word (captured)
 ``{WORD}``       any one word (captured)
@@ -43,7 +43,7 @@ _IRREGULAR = {
     "undertake": ("undertook", "undertaken"), "overtake": ("overtook", "overtaken"),
 }
 _AUX = {"has", "have", "had", "having", "been", "be", "is", "are", "was", "were", "being", "get", "got"}
-_VOWELS = set("aeiou")
+_VOWELS = "aeiou"
 
 
 @lru_cache(maxsize=None)
@@ -100,7 +100,7 @@ def compile_rule(row) -> Rule:
     pat = c["pattern"]
     if not pat:
         raise GlossaryError(row.path, row.line, "empty pattern")
-    parts, lemmas, ncap = [], [], 0
+    parts, lemmas, ncap, nalt = [], [], 0, 0
     for item in pat.split():
         m = _ITEM_RE.fullmatch(item)
         if not m:
@@ -115,7 +115,12 @@ def compile_rule(row) -> Rule:
             parts.append(f"(?P<{m.group(2)}{ncap}>{sub})")
             ncap += 1
         else:
-            parts.append("(?:" + "|".join(re.escape(a) for a in m.group(3).split("|")) + ")")
+            alts = m.group(3).split("|")
+            if len(alts) > 1:  # an alternative is captured: {A0} in the replacement inserts the one matched
+                parts.append(f"(?P<A{nalt}>" + "|".join(re.escape(a) for a in alts) + ")")
+                nalt += 1
+            else:
+                parts.append(re.escape(alts[0]))
     regex = re.compile(r"(?<![\w-])" + r"\s+".join(parts) + r"(?![\w-])", re.IGNORECASE)
     reps = [r.strip() for r in c["replacement"].split("|") if r.strip()]
     if not reps:
@@ -173,8 +178,84 @@ def render(rule: Rule, m: re.Match, text: str) -> list[str]:
                 g = f"{key}{i}"
                 if g in m.re.groupindex:
                     r = r.replace("{" + key + "}", m.group(g), 1)
+        for i in range(6):
+            if f"A{i}" in m.re.groupindex:
+                r = r.replace("{A%d}" % i, m.group(f"A{i}").lower() if not m.group(f"A{i}").isupper() else m.group(f"A{i}"))
         matched = m.group()
         if r and matched[:1].isupper() and r[:1].islower():
             r = r[0].upper() + r[1:]
         out.append(r)
     return out
+
+
+# --- regex pattern rules ------------------------------------------------------------------
+@dataclass
+class PatternRule:
+    regex: re.Pattern
+    replacement: str
+    category: Category
+    severity: Severity
+    note: str
+    path: str
+    line: int
+
+
+def compile_pattern(row) -> PatternRule:
+    from .glossary import GlossaryError
+
+    c = row.cells
+    try:
+        rx = re.compile(c["regex"])
+    except re.error as e:
+        raise GlossaryError(row.path, row.line, f"bad regex: {e}") from None
+    if not c["replacement"]:
+        raise GlossaryError(row.path, row.line, "no replacement")
+    try:
+        cat = Category(c["category"] or "style/unidiomatic")
+    except ValueError:
+        raise GlossaryError(row.path, row.line, f"unknown category {c['category']!r}") from None
+    try:
+        sev = Severity.parse(c["severity"] or "minor")
+    except ValueError as e:
+        raise GlossaryError(row.path, row.line, str(e)) from None
+    for g in re.findall(r"\\(\d+)", c["replacement"]):
+        if int(g) > rx.groups:
+            raise GlossaryError(row.path, row.line, f"replacement uses group \\{g}; the regex has {rx.groups}")
+    return PatternRule(rx, c["replacement"], cat, sev, c.get("note", ""), row.path, row.line)
+
+
+def ordinal(n: str) -> str:
+    i = int(n)
+    suffix = "th" if 10 <= i % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(i % 10, "th")
+    return f"{i}{suffix}"
+
+
+def comparative(adj: str) -> str:
+    a = adj.lower()
+    if a.endswith("e"):
+        return a + "r"
+    if a.endswith("y") and len(a) > 2 and a[-2] not in _VOWELS:
+        return a[:-1] + "ier"
+    if len(a) <= 4 and a[-1] not in _VOWELS + "wy" and a[-2] in _VOWELS and a[-3] not in _VOWELS:
+        return a + a[-1] + "er"  # big -> bigger, hot -> hotter
+    return a + "er"
+
+
+def render_pattern(rule: PatternRule, m: re.Match, countries: dict[str, str]) -> str:
+    r = m.expand(rule.replacement.replace("#ord(", "\x00ord(").replace("#comparative(", "\x00cmp(")
+                 .replace("#country(", "\x00cty(").replace("#perfect(", "\x00prf("))
+
+    def helper(mm):
+        name, arg = mm.group(1), mm.group(2)
+        if name == "ord":
+            return ordinal(arg)
+        if name == "cmp":
+            return comparative(arg)
+        if name == "prf":
+            return {"is": "has been", "are": "have been", "Is": "Has been", "Are": "Have been"}.get(arg, arg)
+        return countries.get(arg, arg)
+
+    r = re.sub(r"\x00(ord|cmp|cty|prf)\(([^)]*)\)", helper, r)
+    if m.group()[:1].isupper() and r[:1].islower():
+        r = r[0].upper() + r[1:]
+    return r

@@ -59,6 +59,22 @@ class Resources:
         return [compile_rule(r) for r in self.glossary.calques]
 
     @cached_property
+    def pattern_rules(self):
+        from ..phrases import compile_pattern
+
+        return [compile_pattern(r) for r in self.glossary.patterns]
+
+    @cached_property
+    def countries(self) -> dict[str, str]:
+        """Demonym -> country (from demonyms.tsv: "Chinese=China")."""
+        out = {}
+        for w in self.words("demonyms"):
+            if "=" in w:
+                a, b = w.split("=", 1)
+                out[a.strip()] = b.strip()
+        return out
+
+    @cached_property
     def chrome_rules(self):
         import re
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..model import Category, Severity
-from ..phrases import render
+from ..phrases import PatternRule, render, render_pattern
 from . import Context, Rule
 
 PREFIX = "CLQ"
@@ -34,7 +34,33 @@ class Calque(Rule):
     severity = Severity.MAJOR
 
 
-RULES = (Calque,)
+class PatternCalque(Rule):
+    """
+    ## What it does
+    Flags a source-language construction described by a general pattern in
+    ``glossaries/patterns.tsv``: an age as "of 34 years", "in the minute 93",
+    "the city Tver", "since centuries", an ordinal written "18.", "the
+    Chinese side". With the language model on, the rewrite is scored in its
+    sentence and the finding is dropped when the model rejects it.
+
+    ## Why is this bad
+    The words are English but the construction is not: it reads as a
+    translation and sometimes changes the meaning.
+
+    ## Example
+    Griezmann, of 34 years, scored in the minute 93.
+
+    ## Use instead
+    Griezmann, 34, scored in the 93rd minute.
+    """
+
+    code = "CLQ002"
+    name = "source-construction"
+    category = Category.UNIDIOMATIC
+    severity = Severity.MINOR
+
+
+RULES = (Calque, PatternCalque)
 
 
 def check(ctx: Context):
@@ -47,6 +73,10 @@ def check(ctx: Context):
                 if not rule.context.search(text[s:e]):
                     continue
             hits.append((m.start(), -m.end(), rule, m))
+    for rule in ctx.res.pattern_rules:
+        for m in rule.regex.finditer(text):
+            if m.end() > m.start():
+                hits.append((m.start(), -m.end(), rule, m))
     # longest match wins where rules overlap
     hits.sort(key=lambda h: (h[0], h[1]))
     last_end = -1
@@ -54,6 +84,13 @@ def check(ctx: Context):
         if start < last_end:
             continue
         last_end = -neg_end
+        if isinstance(rule, PatternRule):
+            rep = render_pattern(rule, m, ctx.res.countries)
+            note = f": {rule.note}" if rule.note else ""
+            yield PatternCalque.finding(ctx, m.start(), m.end(), f"'{m.group()}' follows the source language{note}",
+                                        [rep], severity=rule.severity, category=rule.category, confidence=0.7,
+                                        evidence={"rule": f"{rule.path.rsplit('/', 1)[-1]}:{rule.line}"})
+            continue
         reps = render(rule, m, text)
         note = f": {rule.note}" if rule.note else ""
         yield Calque.finding(ctx, m.start(), m.end(), f"'{m.group()}' is a calque{note}", reps,

@@ -57,7 +57,7 @@ RULES = (DecimalComma, DotThousands)
 
 # 3,75 / 0,5 (one or two decimals after the comma: three would be a thousands group)
 _DEC_COMMA = re.compile(r"(?<![\w.,])(\d+),(\d{1,2})(?![\d,])(\s?%)?")
-_DOT_THOUSANDS = re.compile(r"(?<![\w.,])([1-9]\d{0,2})((?:\.\d{3})+)(?![\d.,]*\d)(?=\s+[^\W\d_])")
+_DOT_THOUSANDS = re.compile(r"(?<![\w.,])([1-9]\d{0,2})((?:\.\d{3})+)(?![\d.,]*\d)(?=\s+[^\W\d_]|[,;:)])")
 _SPACE_PERCENT = re.compile(r"(?<![\w.,])(\d+(?:\.\d+)?) %")
 
 

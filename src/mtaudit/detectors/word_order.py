@@ -73,17 +73,21 @@ def check(ctx: Context):
     text = ctx.text
     titles = sorted(ctx.res.words("titles"), key=len, reverse=True)
     if titles:
-        title_re = re.compile(
-            rf"(?<![\w-])({_CAP})\s+({'|'.join(map(re.escape, titles))})"
-            r"(?=\s*[.,;:!?)”\"]|\s+(?:and|or|but|said|says|told|who|has|had|is|was|will|would|on|in|at|to|for|"
-            r"with|during|after|before|last|this|since)\b|\s*$)")
+        title_re = re.compile(rf"(?<![\w-])({_CAP})\s+({'|'.join(map(re.escape, titles))})(?![\w-])")
+        safe_next = re.compile(r"\s*[.,;:!?)”\"]|\s+(?:and|or|but|said|says|told|who|has|had|is|was|will|would|"
+                               r"on|in|at|to|for|with|during|after|before|last|this|since)\b|\s*$")
         for m in title_re.finditer(text):
             name, title = m.group(1), m.group(2)
             entry = ctx.names.entry_for(name)
             if entry is not None:
                 if entry.type != "person":
                     continue
-            elif ctx.doc.is_sentence_start(m.start()) or lexicon.zipf(name) >= 4.0:
+                # a known person: "Lula president celebrated" is wrong whatever follows, unless a noun
+                # phrase continues ("the Trump president's" is not English either)
+                if not (safe_next.match(text, m.end()) or re.match(r"\s+[a-z]+ed\b", text[m.end():])):
+                    continue
+            elif ctx.doc.is_sentence_start(m.start()) or lexicon.zipf(name) >= 4.0 \
+                    or not safe_next.match(text, m.end()):
                 continue
             rep = f"{title[:1].upper()}{title[1:]} {name}"
             yield TitleAfterName.finding(ctx, m.start(), m.end(), f"title '{title}' after the name '{name}'",
