@@ -82,3 +82,15 @@ def test_html_report_in_headless_chromium(tmp_path):
             browser.close()
     assert shot.stat().st_size > 10_000
     assert all(u.startswith(("file:", "data:", "about:")) for u in requests)  # no network requests
+
+
+def test_api_audit_matches_cli_json():
+    from mtaudit import audit, audit_file
+
+    text = SAMPLE.read_bytes().decode("utf-8-sig")
+    cli = json.loads(subprocess.run([sys.executable, "-m", "mtaudit.cli", "audit", SAMPLE, "--no-lm", "--format", "json"],
+                                    capture_output=True, text=True).stdout)["files"][0]["findings"]
+    for rep in (audit(text, lm=False), audit_file(SAMPLE, lm=False)):
+        assert [f for f in rep.to_dict()["findings"]] == cli
+    # a string is never read as a path
+    assert audit(str(SAMPLE), lm=False).findings == []
