@@ -375,6 +375,7 @@ def eval_(
     glossary: List[Path] = GLOSSARY_OPT,
     clean: Optional[Path] = typer.Option(None, "--clean", help="Folder of clean human-written articles: false alarms per 1,000 words."),
     mqm: Optional[Path] = typer.Option(None, "--mqm", help="MQM JSONL (doc, target, label, spans): fluency ROC AUC and Major-span recall."),
+    split: Optional[str] = typer.Option(None, "--split", help="Only samples whose gold file says this split (dev, heldout)."),
     baselines: bool = typer.Option(True, "--baselines/--no-baselines", help="Also run hunspell and LM-surprisal-only on the same inputs."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
 ):
@@ -390,7 +391,14 @@ def eval_(
             raise UsageError(f"{extra}: no such {what}")
     progress = (lambda name: print(f"mtaudit: evaluated {name}", file=sys.stderr)) if sys.stderr.isatty() else None
     try:
-        ev = evaluate(auditor, find_golds(paths), clean_dir=clean, mqm_path=mqm, baselines=baselines,
+        golds = find_golds(paths)
+        if split:
+            from .evaluation import load_gold
+
+            golds = [g for g in golds if (load_gold(g).meta.get("split") or "dev") == split]
+            if not golds:
+                raise UsageError(f"no samples with split: {split}")
+        ev = evaluate(auditor, golds, clean_dir=clean, mqm_path=mqm, baselines=baselines,
                       progress=progress)
     except (GoldError, InputError) as e:
         raise UsageError(str(e)) from None
