@@ -92,6 +92,22 @@ class Rule:
     line: int
 
 
+def _category_severity(row, default_category: str, default_severity: str) -> tuple[Category, Severity]:
+    """A rule row's category and severity (defaults where empty); GlossaryError names file and line."""
+    from .glossary import GlossaryError
+
+    c = row.cells
+    try:
+        cat = Category(c["category"] or default_category)
+    except ValueError:
+        raise GlossaryError(row.path, row.line, f"unknown category {c['category']!r}") from None
+    try:
+        sev = Severity.parse(c["severity"] or default_severity)
+    except ValueError as e:
+        raise GlossaryError(row.path, row.line, str(e)) from None
+    return cat, sev
+
+
 def compile_rule(row) -> Rule:
     """Compile one calque row (``glossary.Row``); raise GlossaryError on a bad row."""
     from .glossary import GlossaryError
@@ -130,14 +146,7 @@ def compile_rule(row) -> Rule:
         for lem in re.findall(r"<([a-z]+)>", r):
             if len(lemmas) == 0:
                 raise GlossaryError(row.path, row.line, f"replacement uses <{lem}> but the pattern has no <lemma>")
-    try:
-        cat = Category(c["category"] or "accuracy/mistranslation")
-    except ValueError:
-        raise GlossaryError(row.path, row.line, f"unknown category {c['category']!r}") from None
-    try:
-        sev = Severity.parse(c["severity"] or "major")
-    except ValueError as e:
-        raise GlossaryError(row.path, row.line, str(e)) from None
+    cat, sev = _category_severity(row, "accuracy/mistranslation", "major")
     ctx = None
     if c.get("context"):
         try:
@@ -210,14 +219,7 @@ def compile_pattern(row) -> PatternRule:
         raise GlossaryError(row.path, row.line, f"bad regex: {e}") from None
     if not c["replacement"]:
         raise GlossaryError(row.path, row.line, "no replacement")
-    try:
-        cat = Category(c["category"] or "style/unidiomatic")
-    except ValueError:
-        raise GlossaryError(row.path, row.line, f"unknown category {c['category']!r}") from None
-    try:
-        sev = Severity.parse(c["severity"] or "minor")
-    except ValueError as e:
-        raise GlossaryError(row.path, row.line, str(e)) from None
+    cat, sev = _category_severity(row, "style/unidiomatic", "minor")
     for g in re.findall(r"\\(\d+)", c["replacement"]):
         if int(g) > rx.groups:
             raise GlossaryError(row.path, row.line, f"replacement uses group \\{g}; the regex has {rx.groups}")
