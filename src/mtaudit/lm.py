@@ -102,6 +102,33 @@ def resolve_dtype(name: str) -> str:
     return "bfloat16" if ("amx_bf16" in flags or "avx512_bf16" in flags) else "float32"
 
 
+def _load_weights(folder: Path, dtype) -> dict:
+    import torch
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+
+    name = str(dtype).removeprefix("torch.")
+    cached = folder / f"model-mixed-{name}.safetensors"
+    if name != "float32" and cached.is_file():
+        with safe_open(str(cached), framework="pt") as fh:
+            return {k: fh.get_tensor(k) for k in fh.keys()}
+    w = {}
+    with safe_open(str(folder / "model.safetensors"), framework="pt") as fh:
+        for k in fh.keys():  # one tensor at a time: peak memory holds one fp32 copy of a matrix
+            v = fh.get_tensor(k)
+            layer = v.dim() == 2 and ".layers." in "." + k
+            w[k.removeprefix("model.")] = v.to(dtype) if layer else v.to(torch.float32)
+    if name != "float32":
+        try:  # write beside, then rename: a racing process sees a whole file or none
+            fd, tmp = tempfile.mkstemp(prefix=".mixed-", dir=folder)
+            os.close(fd)
+            save_file({k: v.contiguous() for k, v in w.items()}, tmp)
+            os.replace(tmp, cached)
+        except OSError:
+            pass  # a read-only cache still works, only slower
+    return w
+
+
 def default_threads(workers: int = 1) -> int:
     return max(1, (os.cpu_count() or 1) // max(1, workers))
 
@@ -111,7 +138,6 @@ class SmolLM:
 
     def __init__(self, folder: Path | None = None, threads: int | None = None, dtype: str | None = None):
         import torch
-        from safetensors import safe_open
         from tokenizers import Tokenizer
 
         self.torch = torch
@@ -128,14 +154,9 @@ class SmolLM:
         self.theta = rope.get("rope_theta") or cfg.get("rope_theta", 10000.0)
         self.dtype = getattr(torch, resolve_dtype(dtype or os.environ.get("MTAUDIT_LM_DTYPE") or defaults.LM_DTYPE))
         # the layers' matrices in self.dtype (bf16 runs on AMX/AVX512-BF16 units); embeddings,
-        # norms, the residual stream and the output head stay fp32 for accuracy. Tensors are
-        # read one at a time so that peak memory holds one fp32 copy of a matrix, not all.
-        self.w = {}
-        with safe_open(str(folder / "model.safetensors"), framework="pt") as fh:
-            for k in fh.keys():
-                v = fh.get_tensor(k)
-                layer = v.dim() == 2 and ".layers." in "." + k
-                self.w[k.removeprefix("model.")] = v.to(self.dtype) if layer else v.float()
+        # norms, the residual stream and the output head stay fp32 for accuracy. The mixed-precision
+        # set is cached beside the fp32 weights, so later loads skip the conversion.
+        self.w = _load_weights(folder, self.dtype)
         if "lm_head.weight" not in self.w:
             self.w["lm_head.weight"] = self.w["embed_tokens.weight"]
         self.tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
