@@ -42,6 +42,7 @@ _IRREGULAR = {
     "feel": ("felt", "felt"), "think": ("thought", "thought"), "write": ("wrote", "written"),
     "undertake": ("undertook", "undertaken"), "overtake": ("overtook", "overtaken"),
 }
+_IRREGULAR_S = {"have": "has", "be": "is", "do": "does", "go": "goes"}
 _AUX = {"has", "have", "had", "having", "been", "be", "is", "are", "was", "were", "being", "get", "got"}
 _VOWELS = "aeiou"
 
@@ -50,7 +51,9 @@ _VOWELS = "aeiou"
 def forms(lemma: str) -> dict[str, str]:
     """The inflected forms of a (regular or listed irregular) verb or noun."""
     l = lemma.lower()
-    if l.endswith(("s", "x", "z", "ch", "sh")):
+    if l in _IRREGULAR_S:
+        s = _IRREGULAR_S[l]
+    elif l.endswith(("s", "x", "z", "ch", "sh")):
         s = l + "es"
     elif l.endswith("y") and len(l) > 1 and l[-2] not in _VOWELS:
         s = l[:-1] + "ies"

@@ -69,7 +69,7 @@ def check(ctx: Context):
         yield DecimalComma.finding(ctx, m.start(), m.end(), f"decimal comma in '{m.group()}'", [rep], confidence=0.8)
     for m in _DOT_THOUSANDS.finditer(text):
         after = text[m.end():m.end() + 12].split()
-        if after and after[0].lower().startswith(("percent", "per", "%")):
+        if after and after[0].lower().rstrip(".,;") in ("percent", "per", "pct", "%", "points", "pts"):
             continue
         rep = m.group(1) + m.group(2).replace(".", ",")
         yield DotThousands.finding(ctx, m.start(), m.end(), f"dot as thousands separator in '{m.group()}'", [rep],
