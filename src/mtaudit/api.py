@@ -182,14 +182,14 @@ class Auditor:
         from .inputs import SuppressionError, detect_format, mask, parse_suppressions
         from .model import Severity
 
+        fmt = detect_format(path, input_format)
         sup = None
-        if detect_format(path, input_format) in ("md", "html"):
+        if fmt in ("md", "html"):
             try:
                 sup = parse_suppressions(text, path)
             except SuppressionError as e:
                 return Report(path=path, text=None, error=str(e))
 
-        fmt = detect_format(path, input_format)
         prose = mask(text, fmt)  # same length as text: offsets refer to the original
         doc = Document(prose, path)
         findings, sentences, bpt = self.check(doc)

@@ -175,7 +175,7 @@ def audit(
     if resume is not None:
         if output is not None and output.resolve() != resume.resolve():
             raise UsageError("--resume FILE appends to FILE; leave out --output or give the same file")
-        if format not in (Format.jsonl,) and format != Format.text:
+        if format not in (Format.jsonl, Format.text):  # text is the default: --resume implies jsonl
             raise UsageError("--resume works with --format jsonl")
         format, output = Format.jsonl, resume
     if jobs < 1:

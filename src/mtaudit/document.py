@@ -53,10 +53,6 @@ class Token:
     end: int
     text: str
 
-    @property
-    def is_capitalised(self) -> bool:
-        return self.text[:1].isupper()
-
 
 # A word: letters/digits joined by inner hyphens or apostrophes.
 _WORD_RE = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")

@@ -12,6 +12,7 @@ def _freqs() -> dict[str, float]:
     return wordfreq.get_frequency_dict("en", "large")
 
 
+@lru_cache(maxsize=100_000)
 def zipf(word: str) -> float:
     """Zipf frequency (log10 per billion words) of ``word``, 0.0 when unseen.
 
@@ -27,7 +28,3 @@ def zipf(word: str) -> float:
     if not f:
         return 0.0
     return round(math.log10(f * 1e9), 2)
-
-
-def is_known(word: str, min_zipf: float) -> bool:
-    return zipf(word) >= min_zipf

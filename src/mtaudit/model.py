@@ -53,10 +53,6 @@ class Applicability(str, Enum):
     UNSAFE = "unsafe"  # applied only with --unsafe-fixes
     DISPLAY_ONLY = "display-only"  # shown, never applied
 
-    @property
-    def rank(self) -> int:
-        return {"safe": 0, "unsafe": 1, "display-only": 2}[self.value]
-
 
 @dataclass(frozen=True)
 class Fix:
