@@ -17,6 +17,14 @@ def auditor():
     return Auditor(lm="off")
 
 
+@pytest.fixture(scope="session")
+def lm_auditor():
+    """An auditor with the language model on (tests that use it are marked `lm`)."""
+    from mtaudit.api import Auditor
+
+    return Auditor(lm="on")
+
+
 def pytest_collection_modifyitems(config, items):
     # tests marked `lm` need the real model; skip them when it is not installed
     import importlib.util

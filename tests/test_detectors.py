@@ -1,6 +1,8 @@
 """Per-rule fixtures (after ruff): marked hits must be flagged exactly, near-misses must stay silent.
 
 The fixture texts are written for the tests; none comes from the founding sample.
+A fixture file whose first line is ``# needs: lm`` is audited with the language
+model on (its cases are marked ``lm``): its rules stand only with the model.
 """
 import re
 
@@ -16,7 +18,10 @@ def cases():
     for path in FIXTURES:
         code = path.stem
         section = None
-        for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        needs_lm = bool(lines) and lines[0].strip() == "# needs: lm"
+        marks = [pytest.mark.lm] if needs_lm else []
+        for no, line in enumerate(lines, 1):
             if line.startswith("# hits"):
                 section = "hit"
                 continue
@@ -25,7 +30,7 @@ def cases():
                 continue
             if not line.strip() or line.startswith("#"):
                 continue
-            yield pytest.param(code, section, line, id=f"{code}:{no}:{section}")
+            yield pytest.param(code, section, line, needs_lm, id=f"{code}:{no}:{section}", marks=marks)
 
 
 def unmark(line):
@@ -48,8 +53,9 @@ def test_every_rule_has_a_fixture():
     assert not missing, f"rules without fixtures: {missing}"
 
 
-@pytest.mark.parametrize("code,section,line", list(cases()))
-def test_fixture(auditor, code, section, line):
+@pytest.mark.parametrize("code,section,line,needs_lm", list(cases()))
+def test_fixture(request, code, section, line, needs_lm):
+    auditor = request.getfixturevalue("lm_auditor" if needs_lm else "auditor")
     text, expected = unmark(line)
     report = auditor.audit_text(text)
     got = [(f.start, f.end) for f in report.findings if f.code == code]

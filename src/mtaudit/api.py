@@ -166,8 +166,8 @@ class Auditor:
         for mod in DETECTORS.values():
             findings.extend(mod.check(ctx))
         findings = _dedupe(findings)
-        if self.lm is None:
-            return findings, None, None
+        if self.lm is None:  # word-order hypotheses (ORD003) stand only with the model's confirmation
+            return [f for f in findings if not (f.evidence or {}).get("min_gain_bits")], None, None
         from .fluency import Fluency
 
         flu = Fluency(self.lm, excess_bits=self.excess_bits, reject_bits=self.reject_bits)

@@ -146,6 +146,10 @@ class Fluency:
             best_i = max(range(len(gains)), key=lambda i: gains[i])
             if gains[best_i] - gains[0] >= defaults.LM_RERANK_BITS:
                 ranked.insert(0, ranked.pop(best_i))
+            need = (f.evidence or {}).get("min_gain_bits")
+            if need and max(gains) < need:  # a word-order hypothesis the model does not confirm
+                drop.add(id(f))
+                continue
             keep_all = f.code.startswith("NAM")  # the glossary wins over the model for names
             kept = [(g, fx) for g, fx in ranked if keep_all or g >= -self.reject_bits]
             if not kept and f.code.startswith(defaults.LM_DROP_WHEN_REJECTED):

@@ -18,7 +18,13 @@ TSV file's first other line is a header that says which kind it is:
     Pattern calques (general source-language constructions): a Python regex
     and a replacement with ``\\1`` groups and the helpers ``#ord(\\1)`` (93 ->
     93rd), ``#comparative(\\1)`` (dry -> drier), ``#country(\\1)`` (Chinese ->
-    China, from ``demonyms.tsv``).
+    China, from ``demonyms.tsv``), ``#perfect(\\1)`` (is -> has been),
+    ``#have(\\1)`` (disposes -> has, disposed -> had), ``#scale(\\1)`` (Mio ->
+    million, Mrd -> billion).
+``regex  replacement  min_gain  category  severity  note``
+    Word-order hypotheses (ORD003): like pattern calques, but reported only
+    when the language model is on and scores the rewrite at least
+    ``min_gain`` bits more probable than the text; rules-only audits skip them.
 ``english  source``
     Half-translated name parts: an English word (South) and the
     ``|``-separated source-language forms it was translated from (Sud|Süd).
@@ -42,10 +48,11 @@ NAME_HEADER = ("canonical", "type", "variants", "accepted", "note")
 CALQUE_HEADER = ("pattern", "replacement", "category", "severity", "context", "note")
 CHROME_HEADER = ("regex", "note")
 PATTERN_HEADER = ("regex", "replacement", "category", "severity", "note")
+ORDER_HEADER = ("regex", "replacement", "min_gain", "category", "severity", "note")
 HALF_HEADER = ("english", "source")
 WORDS_HEADER = ("words", "note")
 KINDS = {NAME_HEADER: "names", CALQUE_HEADER: "calques", CHROME_HEADER: "chrome", HALF_HEADER: "half",
-         WORDS_HEADER: "words", PATTERN_HEADER: "patterns"}
+         WORDS_HEADER: "words", PATTERN_HEADER: "patterns", ORDER_HEADER: "order"}
 
 
 class GlossaryError(Exception):
@@ -81,6 +88,7 @@ class Glossary:
     calques: list[Row] = field(default_factory=list)
     chrome: list[Row] = field(default_factory=list)
     patterns: list[Row] = field(default_factory=list)
+    order: list[Row] = field(default_factory=list)  # word-order hypotheses the model must confirm
     half: list[Row] = field(default_factory=list)
     words: dict[str, set[str]] = field(default_factory=dict)  # file stem -> entries
     sources: list[str] = field(default_factory=list)
@@ -99,6 +107,7 @@ class Glossary:
         self.calques += other.calques
         self.chrome += other.chrome
         self.patterns += other.patterns
+        self.order += other.order
         self.half += other.half
         for k, v in other.words.items():
             self.words.setdefault(k, set()).update(v)
@@ -224,6 +233,12 @@ def _load_tsv(path: Path, text: str) -> Glossary:
             r = Row(str(path), no, row)
             compile_pattern(r)
             g.patterns.append(r)
+        elif kind == "order":
+            from .phrases import compile_pattern
+
+            r = Row(str(path), no, row)
+            compile_pattern(r)
+            g.order.append(r)
         elif kind == "half":
             if not row["english"] or not _split(row["source"]):
                 raise GlossaryError(path, no, "need an English part and at least one source form")

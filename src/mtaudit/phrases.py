@@ -210,6 +210,7 @@ class PatternRule:
     note: str
     path: str
     line: int
+    min_gain: float | None = None  # bits the model must gain from the rewrite (word-order rules)
 
 
 def compile_pattern(row) -> PatternRule:
@@ -226,7 +227,15 @@ def compile_pattern(row) -> PatternRule:
     for g in re.findall(r"\\(\d+)", c["replacement"]):
         if int(g) > rx.groups:
             raise GlossaryError(row.path, row.line, f"replacement uses group \\{g}; the regex has {rx.groups}")
-    return PatternRule(rx, c["replacement"], cat, sev, c.get("note", ""), row.path, row.line)
+    min_gain = None
+    if "min_gain" in c:
+        try:
+            min_gain = float(c["min_gain"])
+        except ValueError:
+            raise GlossaryError(row.path, row.line, f"min_gain must be a number of bits, not {c['min_gain']!r}") from None
+        if not 0 < min_gain < 100:
+            raise GlossaryError(row.path, row.line, f"min_gain must lie between 0 and 100 bits, not {min_gain:g}")
+    return PatternRule(rx, c["replacement"], cat, sev, c.get("note", ""), row.path, row.line, min_gain)
 
 
 def ordinal(n: str) -> str:
@@ -248,7 +257,8 @@ def comparative(adj: str) -> str:
 
 def render_pattern(rule: PatternRule, m: re.Match, countries: dict[str, str]) -> str:
     r = m.expand(rule.replacement.replace("#ord(", "\x00ord(").replace("#comparative(", "\x00cmp(")
-                 .replace("#country(", "\x00cty(").replace("#perfect(", "\x00prf("))
+                 .replace("#country(", "\x00cty(").replace("#perfect(", "\x00prf(")
+                 .replace("#have(", "\x00hav(").replace("#scale(", "\x00scl("))
 
     def helper(mm):
         name, arg = mm.group(1), mm.group(2)
@@ -256,11 +266,15 @@ def render_pattern(rule: PatternRule, m: re.Match, countries: dict[str, str]) ->
             return ordinal(arg)
         if name == "cmp":
             return comparative(arg)
+        if name == "hav":
+            return "had" if arg.lower().endswith("ed") else "has"
+        if name == "scl":
+            return "million" if arg.lower() in ("mio", "mln") else "billion"
         if name == "prf":
             return {"is": "has been", "are": "have been", "Is": "Has been", "Are": "Have been"}.get(arg, arg)
         return countries.get(arg, arg)
 
-    r = re.sub(r"\x00(ord|cmp|cty|prf)\(([^)]*)\)", helper, r)
+    r = re.sub(r"\x00(ord|cmp|cty|prf|hav|scl)\(([^)]*)\)", helper, r)
     if m.group()[:1].isupper() and r[:1].islower():
         r = r[0].upper() + r[1:]
     return r

@@ -65,6 +65,12 @@ class Resources:
         return [compile_pattern(r) for r in self.glossary.patterns]
 
     @cached_property
+    def order_rules(self):
+        from ..phrases import compile_pattern
+
+        return [compile_pattern(r) for r in self.glossary.order]
+
+    @cached_property
     def countries(self) -> dict[str, str]:
         """Demonym -> country (from demonyms.tsv: "Chinese=China")."""
         out = {}

@@ -5,6 +5,7 @@ import re
 
 from .. import lexicon
 from ..model import Category, Severity
+from ..phrases import render_pattern
 from . import Context, Rule
 
 PREFIX = "ORD"
@@ -56,7 +57,35 @@ class PlaceAfterRegion(Rule):
     severity = Severity.MAJOR
 
 
-RULES = (TitleAfterName, PlaceAfterRegion)
+class SourceOrder(Rule):
+    """
+    ## What it does
+    Flags words left in the source language's order where a pattern in
+    ``glossaries/word-order.tsv`` proposes the English order ("gave already
+    the", "the policy monetary") and the language model scores the reordered
+    words at least the rule's ``min_gain`` bits more probable than the text.
+    Without the model these hypotheses are not reported.
+
+    ## Why is this bad
+    German, Romance and Slavic sources put adverbs after the verb and
+    adjectives after the noun; kept in English, the order reads as
+    translation and can blur the meaning.
+
+    ## Example
+    The company employs today 4,000 people and raised already its forecast.
+
+    ## Use instead
+    The company today employs 4,000 people and has already raised its
+    forecast.
+    """
+
+    code = "ORD003"
+    name = "source-word-order"
+    category = Category.WORD_ORDER
+    severity = Severity.MINOR
+
+
+RULES = (TitleAfterName, PlaceAfterRegion, SourceOrder)
 
 _CAP = r"[A-Z][\w'’.-]*"
 _REGION = re.compile(rf"(?<![\w-])(?:(the)\s+)?({_CAP})\s+({_CAP})\s+(region|province|oblast|district)(?![\w-])")
@@ -105,3 +134,13 @@ def check(ctx: Context):
             rep = rep[0].upper() + rep[1:]
         yield PlaceAfterRegion.finding(ctx, m.start(), m.end(), f"country name inside the region name '{m.group()}'",
                                        [rep], confidence=0.85)
+    for rule in ctx.res.order_rules:
+        for m in rule.regex.finditer(text):
+            if m.end() <= m.start():
+                continue
+            rep = render_pattern(rule, m, ctx.res.countries)
+            note = f": {rule.note}" if rule.note else ""
+            yield SourceOrder.finding(ctx, m.start(), m.end(), f"'{m.group()}' keeps the source word order{note}",
+                                      [rep], severity=rule.severity, category=rule.category, confidence=0.6,
+                                      evidence={"rule": f"{rule.path.rsplit('/', 1)[-1]}:{rule.line}",
+                                                "min_gain_bits": rule.min_gain})
