@@ -91,6 +91,14 @@ _CAP = r"[A-Z][\w'’.-]*"
 _REGION = re.compile(rf"(?<![\w-])(?:(the)\s+)?({_CAP})\s+({_CAP})\s+(region|province|oblast|district)(?![\w-])")
 
 
+_A_AN = re.compile(r"\b([Aa])n? (?=[AEIOUaeiou])(?!(?:[Ee]u|[Uu]ni|[Uu]s[aeiu]|[Oo]ne\b|[Uu]kr|[Uu]ru|[Uu]zb))")
+
+
+def _article(s: str) -> str:
+    """'a Egyptian source' -> 'an Egyptian source' after a reordering moved a vowel next to 'a'."""
+    return _A_AN.sub(lambda m: m.group(1) + "n ", s)
+
+
 def _country(ctx: Context, word: str):
     m = ctx.names.resolve(word)
     if m is not None and m.entry.type == "country":
@@ -138,7 +146,7 @@ def check(ctx: Context):
         for m in rule.regex.finditer(text):
             if m.end() <= m.start():
                 continue
-            rep = render_pattern(rule, m, ctx.res.countries)
+            rep = _article(render_pattern(rule, m, ctx.res.countries))
             note = f": {rule.note}" if rule.note else ""
             yield SourceOrder.finding(ctx, m.start(), m.end(), f"'{m.group()}' keeps the source word order{note}",
                                       [rep], severity=rule.severity, category=rule.category, confidence=0.6,
