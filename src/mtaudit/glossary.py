@@ -20,7 +20,8 @@ TSV file's first other line is a header that says which kind it is:
     93rd), ``#comparative(\\1)`` (dry -> drier), ``#country(\\1)`` (Chinese ->
     China, from ``demonyms.tsv``), ``#perfect(\\1)`` (is -> has been),
     ``#have(\\1)`` (disposes -> has, disposed -> had), ``#scale(\\1)`` (Mio ->
-    million, Mrd -> billion).
+    million, Mrd -> billion), ``#past(\\1)`` (taken -> took), ``#together(\\1)``
+    (reunites -> brings together).
 ``regex  replacement  min_gain  category  severity  note``
     Word-order hypotheses (ORD003): like pattern calques, but reported only
     when the language model is on and scores the rewrite at least

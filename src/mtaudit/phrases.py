@@ -255,10 +255,20 @@ def comparative(adj: str) -> str:
     return a + "er"
 
 
+def past_of_participle(word: str) -> str:
+    """The simple past for a past participle: announced -> announced, taken -> took, won -> won."""
+    low = word.lower()
+    for past, pp in _IRREGULAR.values():
+        if pp == low:
+            return past
+    return word
+
+
 def render_pattern(rule: PatternRule, m: re.Match, countries: dict[str, str]) -> str:
     r = m.expand(rule.replacement.replace("#ord(", "\x00ord(").replace("#comparative(", "\x00cmp(")
                  .replace("#country(", "\x00cty(").replace("#perfect(", "\x00prf(")
-                 .replace("#have(", "\x00hav(").replace("#scale(", "\x00scl("))
+                 .replace("#have(", "\x00hav(").replace("#scale(", "\x00scl(")
+                 .replace("#past(", "\x00pst(").replace("#together(", "\x00tog("))
 
     def helper(mm):
         name, arg = mm.group(1), mm.group(2)
@@ -266,6 +276,11 @@ def render_pattern(rule: PatternRule, m: re.Match, countries: dict[str, str]) ->
             return ordinal(arg)
         if name == "cmp":
             return comparative(arg)
+        if name == "tog":
+            form = {"reunites": "brings", "reunited": "brought", "reunite": "bring", "reuniting": "bringing"}
+            return form.get(arg.lower(), "bring") + " together"
+        if name == "pst":
+            return past_of_participle(arg)
         if name == "hav":
             return "had" if arg.lower().endswith("ed") else "has"
         if name == "scl":
@@ -274,7 +289,7 @@ def render_pattern(rule: PatternRule, m: re.Match, countries: dict[str, str]) ->
             return {"is": "has been", "are": "have been", "Is": "Has been", "Are": "Have been"}.get(arg, arg)
         return countries.get(arg, arg)
 
-    r = re.sub(r"\x00(ord|cmp|cty|prf|hav|scl)\(([^)]*)\)", helper, r)
+    r = re.sub(r"\x00(ord|cmp|cty|prf|hav|scl|pst|tog)\(([^)]*)\)", helper, r)
     if m.group()[:1].isupper() and r[:1].islower():
         r = r[0].upper() + r[1:]
     return r
