@@ -53,3 +53,10 @@ def test_exact_variant_is_a_safe_fix(auditor):
 def test_accepted_spellings_are_silent(auditor):
     r = auditor.audit_text("Zelensky and Zelenskyy met Nato officials in Odessa and Kyiv.")
     assert [f for f in r.findings if f.code.startswith("NAM")] == []
+
+
+def test_lone_surname_variant_gets_the_surname(auditor):
+    """A variant surname on its own is fixed to the canonical surname, not the full name."""
+    r = auditor.audit_text("Sacharowa and Prigojine spoke after Sergej Lawrow left.")
+    fixes = {f.text: f.fixes[0].replacement for f in r.findings if f.code == "NAM001"}
+    assert fixes == {"Sacharowa": "Zakharova", "Prigojine": "Prigozhin", "Sergej Lawrow": "Sergey Lavrov"}

@@ -86,6 +86,17 @@ RULES = (GlossaryVariant, GarbledName, MiscasedName)
 _CAP_WORD = re.compile(r"(?<![\w'’-])[^\W\d_][\w'’]*(?:-[^\W\d_][\w'’]*)*")
 
 
+def _replacement(found: str, entry) -> str:
+    """The canonical form for a variant; a lone surname (Lawrow) gets the canonical
+    part it spells (Lavrov), not the full name."""
+    parts = entry.canonical.split()
+    if entry.type != "person" or " " in found or len(parts) < 2:
+        return entry.canonical
+    from rapidfuzz import fuzz
+
+    return max(parts, key=lambda p: fuzz.ratio(p.lower(), found.lower()))
+
+
 def check(ctx: Context):
     idx, text = ctx.names, ctx.text
     taken: list[tuple[int, int]] = []
@@ -93,7 +104,7 @@ def check(ctx: Context):
         taken.append((s, e))
         yield GlossaryVariant.finding(
             ctx, s, e, f"'{text[s:e]}' is a variant spelling of the {entry.type} '{entry.canonical}'",
-            [entry.canonical], applicability=Applicability.SAFE, confidence=0.95)
+            [_replacement(text[s:e], entry)], applicability=Applicability.SAFE, confidence=0.95)
     for m in _CAP_WORD.finditer(text):
         s, e, word = m.start(), m.end(), m.group()
         if any(a <= s < b for a, b in taken):
