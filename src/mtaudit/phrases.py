@@ -268,7 +268,8 @@ def render_pattern(rule: PatternRule, m: re.Match, countries: dict[str, str]) ->
     r = m.expand(rule.replacement.replace("#ord(", "\x00ord(").replace("#comparative(", "\x00cmp(")
                  .replace("#country(", "\x00cty(").replace("#perfect(", "\x00prf(")
                  .replace("#have(", "\x00hav(").replace("#scale(", "\x00scl(")
-                 .replace("#past(", "\x00pst(").replace("#together(", "\x00tog("))
+                 .replace("#past(", "\x00pst(").replace("#together(", "\x00tog(")
+                 .replace("#tookplace(", "\x00tpl("))
 
     def helper(mm):
         name, arg = mm.group(1), mm.group(2)
@@ -276,6 +277,8 @@ def render_pattern(rule: PatternRule, m: re.Match, countries: dict[str, str]) ->
             return ordinal(arg)
         if name == "cmp":
             return comparative(arg)
+        if name == "tpl":
+            return "takes place" if arg.lower().endswith("es") else "took place"
         if name == "tog":
             form = {"reunites": "brings", "reunited": "brought", "reunite": "bring", "reuniting": "bringing"}
             return form.get(arg.lower(), "bring") + " together"
@@ -289,7 +292,7 @@ def render_pattern(rule: PatternRule, m: re.Match, countries: dict[str, str]) ->
             return {"is": "has been", "are": "have been", "Is": "Has been", "Are": "Have been"}.get(arg, arg)
         return countries.get(arg, arg)
 
-    r = re.sub(r"\x00(ord|cmp|cty|prf|hav|scl|pst|tog)\(([^)]*)\)", helper, r)
+    r = re.sub(r"\x00(ord|cmp|cty|prf|hav|scl|pst|tog|tpl)\(([^)]*)\)", helper, r)
     if m.group()[:1].isupper() and r[:1].islower():
         r = r[0].upper() + r[1:]
     return r
