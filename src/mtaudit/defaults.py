@@ -51,6 +51,12 @@ NAME_MIN_LEN = 4
 #: A lowercase word with a Zipf frequency below this is "unknown".
 UNKNOWN_MAX_ZIPF = 1.0
 UNKNOWN_MIN_LEN = 4
+#: UNK002: a word rarer than this in English (Zipf)...
+SOURCE_WORD_MAX_EN_ZIPF = 2.2
+#: ...and at least this common in a pivot language is an untranslated source word
+SOURCE_WORD_MIN_PIVOT_ZIPF = 3.0
+#: pivot-language word lists UNK002 consults (wordfreq language codes, Latin script)
+SOURCE_WORD_LANGS = ("es", "de", "fr", "it", "pt", "nl", "pl", "tr")
 
 # --- language model ------------------------------------------------------------
 #: Language-model mode: "on", "off" or "auto".

@@ -33,18 +33,52 @@ class UnknownWord(Rule):
     severity = Severity.MINOR
 
 
-RULES = (UnknownWord,)
+class SourceWord(Rule):
+    """
+    ## What it does
+    Flags a lowercase word that is rare in English but common in one of the
+    pivot languages (Spanish, German, French, Italian, Portuguese, Dutch,
+    Polish, Turkish word lists from wordfreq): a source word the engine left
+    untranslated. The evidence names the language.
+
+    ## Why is this bad
+    An English reader cannot understand "the afición" or "the rentrée"; the
+    engine passed the word through instead of translating it.
+
+    ## Example
+    The afición celebrated the goleada in the derbi.
+
+    ## Use instead
+    The fans celebrated the rout in the derby.
+    """
+
+    code = "UNK002"
+    name = "source-language-word"
+    category = Category.UNTRANSLATED
+    severity = Severity.MAJOR
+
+
+RULES = (UnknownWord, SourceWord)
 
 _WORD = re.compile(r"(?<![\w'’@/.#-])[^\W\d_]+(?:['’-][^\W\d_]+)*(?![\w'’@/-]|\.\w)")
 
 
 def check(ctx: Context):
     text = ctx.text
+    loans = ctx.res.words("loanwords")
     for m in _WORD.finditer(text):
         w = m.group()
-        if not w[0].islower() or len(w) < defaults.UNKNOWN_MIN_LEN or ctx.names.is_known_name(w):
+        if not w[0].islower() or len(w) < defaults.UNKNOWN_MIN_LEN or ctx.names.is_known_name(w) \
+                or w.lower() in loans:
             continue
-        if lexicon.zipf(w) >= defaults.UNKNOWN_MAX_ZIPF:
+        en = lexicon.zipf(w)
+        if en < defaults.SOURCE_WORD_MAX_EN_ZIPF:
+            src = lexicon.source_language(w, defaults.SOURCE_WORD_LANGS)
+            if src is not None and src[1] >= defaults.SOURCE_WORD_MIN_PIVOT_ZIPF:
+                yield SourceWord.finding(ctx, m.start(), m.end(), f"'{w}' is a {src[0]} word, not English", (),
+                                         confidence=0.7, evidence={"zipf": en, "language": src[0], "language_zipf": src[1]})
+                continue
+        if en >= defaults.UNKNOWN_MAX_ZIPF:
             continue
         yield UnknownWord.finding(ctx, m.start(), m.end(), f"'{w}' is not an English word", (),
                                   confidence=0.5, evidence={"zipf": lexicon.zipf(w)})
