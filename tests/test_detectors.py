@@ -64,3 +64,11 @@ def test_fixture(request, code, section, line, needs_lm):
         assert got == expected, f"{code} flagged {[text[s:e] for s, e in got]}, expected {[text[s:e] for s, e in expected]}"
     else:
         assert got == [], f"{code} raised a false alarm on {[text[s:e] for s, e in got]}"
+
+
+def test_word_order_hypotheses_need_the_model(auditor):
+    """ORD003 rules are hypotheses: a rules-only audit does not report them."""
+    report = auditor.audit_text("The company employs today 4,000 people in the region.")
+    assert not [f for f in report.findings if f.code == "ORD003"]
+    assert any(r.min_gain for r in auditor.res.order_rules)  # the rule that would match exists
+    assert any(r.regex.search("The company employs today 4,000 people") for r in auditor.res.order_rules)

@@ -26,6 +26,9 @@ def test_tsv_names(tmp_path):
     ("pattern\treplacement\tcategory\tseverity\tcontext\tnote\nceased the fire\tceasefire\t\thuge\t\t\n", 2, "severity"),
     ("pattern\treplacement\tcategory\tseverity\tcontext\tnote\nceased the fire\t\t\t\t\t\n", 2, "no replacement"),
     ("regex\tnote\n(unclosed\tx\n", 2, "bad regex"),
+    ("regex\treplacement\tmin_gain\tcategory\tseverity\tnote\n\\b(a) (b)\\b\t\\2 \\1\tlots\t\t\t\n", 2, "min_gain must be a number"),
+    ("regex\treplacement\tmin_gain\tcategory\tseverity\tnote\n# c\n\\b(a) (b)\\b\t\\2 \\1\t0\t\t\t\n", 3, "between 0 and 100"),
+    ("regex\treplacement\tmin_gain\tcategory\tseverity\tnote\n\\b(a)\\b\t\\2\t3\t\t\t\n", 2, "group"),
 ])
 def test_errors_name_file_and_line(tmp_path, body, line, msg):
     p = write(tmp_path, "bad.tsv", body)
