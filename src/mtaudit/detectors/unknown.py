@@ -73,8 +73,9 @@ def check(ctx: Context):
             continue
         en = lexicon.zipf(w)
         if en < defaults.SOURCE_WORD_MAX_EN_ZIPF:
-            src = lexicon.source_language(w, defaults.SOURCE_WORD_LANGS)
-            if src is not None and src[1] >= defaults.SOURCE_WORD_MIN_PIVOT_ZIPF:
+            src = lexicon.source_language(w, defaults.SOURCE_WORD_LANGS, defaults.SOURCE_WORD_MIN_PIVOT_ZIPF,
+                                         defaults.SOURCE_WORD_MAX_EN_ZIPF)
+            if src is not None:
                 yield SourceWord.finding(ctx, m.start(), m.end(), f"'{w}' is a {src[0]} word, not English", (),
                                          confidence=0.7, evidence={"zipf": en, "language": src[0], "language_zipf": src[1]})
                 continue
