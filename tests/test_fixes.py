@@ -40,3 +40,10 @@ def test_overlaps_resolved_deterministically():
 def test_deletion():
     out, _ = apply_fixes(TEXT, [f(0, 4, "")])
     assert out == "the forces of Kiev retired from Southzha."
+
+
+def test_pattern_numbers_come_out_in_english_notation(auditor):
+    """A pattern rewrite that carries a number converts its notation too (#num)."""
+    r = auditor.audit_text("The festival cost 5,2 millions of euros and 11.000 persons came.")
+    sugg = {f.text: f.fixes[0].replacement for f in r.findings if f.code == "CLQ002"}
+    assert sugg == {"5,2 millions of euros": "5.2 million euros", "11.000 persons": "11,000 people"}

@@ -156,7 +156,9 @@ class Fluency:
                 drop.add(id(f))
                 continue
             if not keep_all:
-                f.fixes = [fx for _, fx in kept]
+                # the model may reject every rewrite of a kept finding; the rule's own
+                # first suggestion then stands (a 135M model is no authority on idiom)
+                f.fixes = [fx for _, fx in kept] or [f.fixes[0]]
             best = max(gains)
             f.confidence = round(min(0.99, max(0.05, f.confidence + best / 40)), 3)
             f.evidence = {**(f.evidence or {}), "lm_gain_bits": [round(g, 2) for g in gains]}

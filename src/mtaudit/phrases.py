@@ -255,6 +255,15 @@ def comparative(adj: str) -> str:
     return a + "er"
 
 
+def english_number(n: str) -> str:
+    """A number in English notation: 5,2 -> 5.2 (decimal comma), 11.000 -> 11,000 (dot thousands)."""
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", n):
+        return n.replace(".", ",")
+    if re.fullmatch(r"\d+,\d{1,2}", n):
+        return n.replace(",", ".")
+    return n
+
+
 def past_of_participle(word: str) -> str:
     """The simple past for a past participle: announced -> announced, taken -> took, won -> won."""
     low = word.lower()
@@ -269,7 +278,7 @@ def render_pattern(rule: PatternRule, m: re.Match, countries: dict[str, str]) ->
                  .replace("#country(", "\x00cty(").replace("#perfect(", "\x00prf(")
                  .replace("#have(", "\x00hav(").replace("#scale(", "\x00scl(")
                  .replace("#past(", "\x00pst(").replace("#together(", "\x00tog(")
-                 .replace("#tookplace(", "\x00tpl("))
+                 .replace("#tookplace(", "\x00tpl(").replace("#num(", "\x00num("))
 
     def helper(mm):
         name, arg = mm.group(1), mm.group(2)
@@ -277,6 +286,8 @@ def render_pattern(rule: PatternRule, m: re.Match, countries: dict[str, str]) ->
             return ordinal(arg)
         if name == "cmp":
             return comparative(arg)
+        if name == "num":
+            return english_number(arg)
         if name == "tpl":
             return "takes place" if arg.lower().endswith("es") else "took place"
         if name == "tog":
@@ -292,7 +303,7 @@ def render_pattern(rule: PatternRule, m: re.Match, countries: dict[str, str]) ->
             return {"is": "has been", "are": "have been", "Is": "Has been", "Are": "Have been"}.get(arg, arg)
         return countries.get(arg, arg)
 
-    r = re.sub(r"\x00(ord|cmp|cty|prf|hav|scl|pst|tog|tpl)\(([^)]*)\)", helper, r)
+    r = re.sub(r"\x00(ord|cmp|cty|prf|hav|scl|pst|tog|tpl|num)\(([^)]*)\)", helper, r)
     if m.group()[:1].isupper() and r[:1].islower():
         r = r[0].upper() + r[1:]
     return r
