@@ -32,47 +32,62 @@ def zipf(word: str) -> float:
 
 
 @lru_cache(maxsize=4)
-def _pivot_words(langs: tuple[str, ...], min_zipf: float, max_en: float) -> dict[str, tuple[str, float]]:
-    """word -> (language, Zipf) for every word at least ``min_zipf`` common in one of
-    ``langs`` and rarer than ``max_en`` in English, the commonest language kept. Built once from wordfreq (about 1 s for eight
-    languages) and cached as a small TSV in the cache folder; rebuilt when wordfreq,
-    the languages or the threshold change."""
+def _pivot_db(langs: tuple[str, ...], min_zipf: float, max_en: float):
+    """A read-only SQLite table word -> (language, Zipf) of the words at least ``min_zipf``
+    common in one of ``langs`` and rarer than ``max_en`` in English, the commonest
+    language kept. Built once from wordfreq (about 2 s for eight languages) in the cache
+    folder and rebuilt when wordfreq, the languages or the thresholds change; a lookup
+    then costs microseconds instead of loading eight word lists per process."""
     import hashlib
     import os
+    import sqlite3
     import tempfile
-
-    import wordfreq
+    from importlib.metadata import version
 
     from . import defaults
 
-    key = hashlib.sha256(repr((getattr(wordfreq, "__version__", "?"), langs, min_zipf, max_en)).encode()).hexdigest()[:12]
-    path = defaults.cache_dir() / f"pivot-words-{key}.tsv"
-    out: dict[str, tuple[str, float]] = {}
-    try:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            w, lang, z = line.split("\t")
-            out[w] = (lang, float(z))
-        return out
-    except (OSError, ValueError):
-        out = {}
+    key = hashlib.sha256(repr((version("wordfreq"), langs, min_zipf, max_en)).encode()).hexdigest()[:12]
+    path = defaults.cache_dir() / f"pivot-words-{key}.sqlite"
+    if path.is_file():
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            db.execute("SELECT 1 FROM words LIMIT 1")
+            return db
+        except sqlite3.Error:
+            pass
+    import wordfreq
+
+    best: dict[str, tuple[str, float]] = {}
     for lang in langs:
         wordlist = "large" if lang in wordfreq.available_languages("large") else "best"
         for w, f in wordfreq.get_frequency_dict(lang, wordlist).items():
             z = round(math.log10(f * 1e9), 2)
-            if z >= min_zipf and (w not in out or z > out[w][1]) and zipf(w) < max_en:
-                out[w] = (lang, z)
-    try:  # write beside, then rename: a reader never sees half a file
+            if z >= min_zipf and (w not in best or z > best[w][1]) and zipf(w) < max_en:
+                best[w] = (lang, z)
+    rows = [(w, lang, z) for w, (lang, z) in best.items()]
+    try:  # build beside, then rename: a reader never opens half a table
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".pivot-words.", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write("".join(f"{w}\t{lang}\t{z}\n" for w, (lang, z) in out.items() if "\t" not in w and "\n" not in w))
+        os.close(fd)
+        db = sqlite3.connect(tmp)
+        db.execute("CREATE TABLE words (word TEXT PRIMARY KEY, lang TEXT, zipf REAL) WITHOUT ROWID")
+        db.executemany("INSERT INTO words VALUES (?, ?, ?)", rows)
+        db.commit()
+        db.close()
         os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only cache folder costs the rebuild next time, nothing else
-    return out
+        return sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    except (OSError, sqlite3.Error):
+        # a read-only cache folder: keep the table in memory for this process
+        db = sqlite3.connect(":memory:", check_same_thread=False)
+        db.execute("CREATE TABLE words (word TEXT PRIMARY KEY, lang TEXT, zipf REAL) WITHOUT ROWID")
+        db.executemany("INSERT INTO words VALUES (?, ?, ?)", rows)
+        return db
 
 
+@lru_cache(maxsize=100_000)
 def source_language(word: str, langs: tuple[str, ...], min_zipf: float, max_en: float) -> tuple[str, float] | None:
     """The pivot language in which ``word`` is commonest, with its Zipf frequency, when
     that is at least ``min_zipf`` and the word is rarer than ``max_en`` in English."""
-    return _pivot_words(langs, min_zipf, max_en).get(word.lower())
+    row = _pivot_db(langs, min_zipf, max_en).execute(
+        "SELECT lang, zipf FROM words WHERE word = ?", (word.lower(),)).fetchone()
+    return (row[0], row[1]) if row else None
