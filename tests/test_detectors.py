@@ -72,3 +72,27 @@ def test_word_order_hypotheses_need_the_model(auditor):
     assert not [f for f in report.findings if f.code == "ORD003"]
     assert any(r.min_gain for r in auditor.res.order_rules)  # the rule that would match exists
     assert any(r.regex.search("The company employs today 4,000 people") for r in auditor.res.order_rules)
+
+
+def test_pivot_word_table_is_built_once_then_read(tmp_path, monkeypatch):
+    """UNK002's table is built into the cache folder on first use and reused after."""
+    from mtaudit import defaults, lexicon
+
+    monkeypatch.setenv(defaults.CACHE_ENV, str(tmp_path))
+    args = (("es", "fr"), 3.0, defaults.SOURCE_WORD_MAX_EN_ZIPF)
+    lexicon._pivot_db.cache_clear()
+    lexicon.source_language.cache_clear()
+    try:
+        assert lexicon.source_language("afición", *args)[0] == "es"
+        assert lexicon.source_language("rentrée", *args)[0] == "fr"
+        assert lexicon.source_language("house", *args) is None  # common English
+        built = list(tmp_path.glob("pivot-words-*.sqlite"))
+        assert len(built) == 1
+        stamp = built[0].stat().st_mtime_ns
+        lexicon._pivot_db.cache_clear()
+        lexicon.source_language.cache_clear()
+        assert lexicon.source_language("afición", *args)[0] == "es"
+        assert built[0].stat().st_mtime_ns == stamp  # read, not rebuilt
+    finally:
+        lexicon._pivot_db.cache_clear()
+        lexicon.source_language.cache_clear()
