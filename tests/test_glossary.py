@@ -29,6 +29,7 @@ def test_tsv_names(tmp_path):
     ("regex\treplacement\tmin_gain\tcategory\tseverity\tnote\n\\b(a) (b)\\b\t\\2 \\1\tlots\t\t\t\n", 2, "min_gain must be a number"),
     ("regex\treplacement\tmin_gain\tcategory\tseverity\tnote\n# c\n\\b(a) (b)\\b\t\\2 \\1\t0\t\t\t\n", 3, "between 0 and 100"),
     ("regex\treplacement\tmin_gain\tcategory\tseverity\tnote\n\\b(a)\\b\t\\2\t3\t\t\t\n", 2, "group"),
+    ("regex\treplacement\tcategory\tseverity\tnote\n\\b(\\d+)th\\b\t#ordinal(\\1)\t\t\t\n", 2, "unknown helper #ordinal"),
 ])
 def test_errors_name_file_and_line(tmp_path, body, line, msg):
     p = write(tmp_path, "bad.tsv", body)

@@ -68,6 +68,7 @@ class Row:
     path: str
     line: int
     cells: dict[str, str]
+    compiled: object = None  # the rule compiled once at load (calques, patterns, order, chrome)
 
 
 @dataclass
@@ -215,31 +216,27 @@ def _load_tsv(path: Path, text: str) -> Glossary:
         if kind == "names":
             g.names.append(_name_entry(path, no, row))
         elif kind == "calques":
-            from .phrases import compile_rule  # validates the pattern
+            from .phrases import compile_rule
 
             r = Row(str(path), no, row)
-            compile_rule(r)
+            r.compiled = compile_rule(r)  # validates it too
             g.calques.append(r)
         elif kind == "chrome":
             import re
 
             try:
-                re.compile(row["regex"])
+                re.compile(row["regex"])  # alone, so that an error speaks of the rule as written
             except re.error as e:
                 raise GlossaryError(path, no, f"bad regex: {e}") from None
-            g.chrome.append(Row(str(path), no, row))
-        elif kind == "patterns":
+            # a whole line, case-insensitive, surrounding blanks allowed
+            chrome = re.compile(r"\s*(?:" + row["regex"] + r")\s*", re.IGNORECASE)
+            g.chrome.append(Row(str(path), no, row, chrome))
+        elif kind in ("patterns", "order"):
             from .phrases import compile_pattern
 
             r = Row(str(path), no, row)
-            compile_pattern(r)
-            g.patterns.append(r)
-        elif kind == "order":
-            from .phrases import compile_pattern
-
-            r = Row(str(path), no, row)
-            compile_pattern(r)
-            g.order.append(r)
+            r.compiled = compile_pattern(r)  # validates it too
+            getattr(g, kind).append(r)
         elif kind == "half":
             if not row["english"] or not _split(row["source"]):
                 raise GlossaryError(path, no, "need an English part and at least one source form")

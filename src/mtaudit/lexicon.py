@@ -65,23 +65,22 @@ def _pivot_db(langs: tuple[str, ...], min_zipf: float, max_en: float):
             if z >= min_zipf and (w not in best or z > best[w][1]) and zipf(w) < max_en:
                 best[w] = (lang, z)
     rows = [(w, lang, z) for w, (lang, z) in best.items()]
+
+    def fill(db):
+        db.execute("CREATE TABLE words (word TEXT PRIMARY KEY, lang TEXT, zipf REAL) WITHOUT ROWID")
+        db.executemany("INSERT INTO words VALUES (?, ?, ?)", rows)
+        db.commit()
+        return db
+
     try:  # build beside, then rename: a reader never opens half a table
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".pivot-words.", dir=path.parent)
         os.close(fd)
-        db = sqlite3.connect(tmp)
-        db.execute("CREATE TABLE words (word TEXT PRIMARY KEY, lang TEXT, zipf REAL) WITHOUT ROWID")
-        db.executemany("INSERT INTO words VALUES (?, ?, ?)", rows)
-        db.commit()
-        db.close()
+        fill(sqlite3.connect(tmp)).close()
         os.replace(tmp, path)
         return sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-    except (OSError, sqlite3.Error):
-        # a read-only cache folder: keep the table in memory for this process
-        db = sqlite3.connect(":memory:", check_same_thread=False)
-        db.execute("CREATE TABLE words (word TEXT PRIMARY KEY, lang TEXT, zipf REAL) WITHOUT ROWID")
-        db.executemany("INSERT INTO words VALUES (?, ?, ?)", rows)
-        return db
+    except (OSError, sqlite3.Error):  # a read-only cache folder: keep the table in memory
+        return fill(sqlite3.connect(":memory:", check_same_thread=False))
 
 
 @lru_cache(maxsize=100_000)

@@ -72,6 +72,11 @@ class NameIndex:
         self._target_keys = list(targets)
         self.half = [(r.cells["english"], [s for s in r.cells["source"].split("|") if s.strip()])
                      for r in glossary.half]
+        self.half_sources: dict[str, list[str]] = {}
+        for english, sources in self.half:
+            self.half_sources.setdefault(english, []).extend(sources)
+        self.half_re = (re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, self.half_sources))
+                                   + r")[ -]([A-Z][\w'’-]+)") if self.half_sources else None)
         # single-word variants are looked up per token; only multi-word ones need a regex
         multi = sorted((v for v in self.variant if " " in v), key=len, reverse=True)
         self.variant_re = (re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, multi)) + r")(?![\w])")
@@ -104,25 +109,16 @@ class NameIndex:
         """(start, end, entry, canonical) for two-word names with a translated first word:
         'Lower Novgorod' for Nizhny Novgorod, when 'Nizhny Novgorod' (or a listed spelling
         of it) is a known name and 'Lower Novgorod' is not."""
-        if not self.half:
+        if self.half_re is None:
             return
-        words = "|".join(re.escape(en) for en, _ in self.half)
-        for m in re.finditer(rf"(?<![\w-])({words})[ -]([A-Z][\w'’-]+)", text):
+        for m in self.half_re.finditer(text):
             english, rest = m.group(1), m.group(2)
             if f"{english} {rest}" in self.known or self.entry_for(f"{english} {rest}") is not None:
                 continue
-            for en, sources in self.half:
-                if en != english:
-                    continue
-                for src in sources:
-                    for cand in (f"{src} {rest}", f"{src}-{rest}"):
-                        e = self.variant.get(cand) or self._by_spelling.get(cand)
-                        if e is not None:
-                            yield m.start(), m.end(), e, e.canonical
-                            break
-                    else:
-                        continue
-                    break
+            entry = next((e for src in self.half_sources[english] for sep in " -"
+                          if (e := self.variant.get(src + sep + rest) or self._by_spelling.get(src + sep + rest))), None)
+            if entry is not None:
+                yield m.start(), m.end(), entry, entry.canonical
 
     def is_known_name(self, word: str) -> bool:
         return word in self.known

@@ -81,8 +81,24 @@ def forms(lemma: str) -> dict[str, str]:
 _ITEM_RE = re.compile(r"<([a-z]+)>|\{(NAME|WORD)\}|([^\s<>{}]+)")
 
 
+class _Origin:
+    """Where a data rule came from and what its note says, as findings report them."""
+
+    path: str
+    line: int
+    note: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.path.rsplit('/', 1)[-1]}:{self.line}"
+
+    @property
+    def note_suffix(self) -> str:
+        return f": {self.note}" if self.note else ""
+
+
 @dataclass
-class Rule:
+class Rule(_Origin):
     pattern: str
     regex: re.Pattern
     replacements: list[str]
@@ -202,7 +218,7 @@ def render(rule: Rule, m: re.Match, text: str) -> list[str]:
 
 # --- regex pattern rules ------------------------------------------------------------------
 @dataclass
-class PatternRule:
+class PatternRule(_Origin):
     regex: re.Pattern
     replacement: str
     category: Category
@@ -224,6 +240,10 @@ def compile_pattern(row) -> PatternRule:
     if not c["replacement"]:
         raise GlossaryError(row.path, row.line, "no replacement")
     cat, sev = _category_severity(row, "style/unidiomatic", "minor")
+    for name in _HELPER_CALL.findall(c["replacement"]):
+        if name not in HELPERS:
+            raise GlossaryError(row.path, row.line, f"unknown helper #{name}(); known: "
+                                + ", ".join(f"#{h}()" for h in HELPERS))
     for g in re.findall(r"\\(\d+)", c["replacement"]):
         if int(g) > rx.groups:
             raise GlossaryError(row.path, row.line, f"replacement uses group \\{g}; the regex has {rx.groups}")
@@ -273,37 +293,33 @@ def past_of_participle(word: str) -> str:
     return word
 
 
+# replacement helpers: #name(\\1) in a pattern's replacement; "country" also needs the demonym table
+_TOGETHER = {"reunites": "brings", "reunited": "brought", "reunite": "bring", "reuniting": "bringing"}
+_PERFECT = {"is": "has been", "are": "have been", "Is": "Has been", "Are": "Have been"}
+HELPERS = {
+    "ord": ordinal,
+    "comparative": comparative,
+    "num": english_number,
+    "past": past_of_participle,
+    "perfect": lambda a: _PERFECT.get(a, a),
+    "have": lambda a: "had" if a.lower().endswith("ed") else "has",
+    "scale": lambda a: "million" if a.lower() in ("mio", "mln") else "billion",
+    "together": lambda a: _TOGETHER.get(a.lower(), "bring") + " together",
+    "tookplace": lambda a: "takes place" if a.lower().endswith("es") else "took place",
+    "country": None,  # filled per call from demonyms.tsv
+}
+_HELPER_CALL = re.compile(r"#(\w+)\(")
+
+
 def render_pattern(rule: PatternRule, m: re.Match, countries: dict[str, str]) -> str:
-    r = m.expand(rule.replacement.replace("#ord(", "\x00ord(").replace("#comparative(", "\x00cmp(")
-                 .replace("#country(", "\x00cty(").replace("#perfect(", "\x00prf(")
-                 .replace("#have(", "\x00hav(").replace("#scale(", "\x00scl(")
-                 .replace("#past(", "\x00pst(").replace("#together(", "\x00tog(")
-                 .replace("#tookplace(", "\x00tpl(").replace("#num(", "\x00num("))
+    # mark the helpers, expand the groups, then evaluate each helper on its expanded argument
+    r = m.expand(_HELPER_CALL.sub(lambda h: "\x00" + h.group(1) + "(", rule.replacement))
 
     def helper(mm):
         name, arg = mm.group(1), mm.group(2)
-        if name == "ord":
-            return ordinal(arg)
-        if name == "cmp":
-            return comparative(arg)
-        if name == "num":
-            return english_number(arg)
-        if name == "tpl":
-            return "takes place" if arg.lower().endswith("es") else "took place"
-        if name == "tog":
-            form = {"reunites": "brings", "reunited": "brought", "reunite": "bring", "reuniting": "bringing"}
-            return form.get(arg.lower(), "bring") + " together"
-        if name == "pst":
-            return past_of_participle(arg)
-        if name == "hav":
-            return "had" if arg.lower().endswith("ed") else "has"
-        if name == "scl":
-            return "million" if arg.lower() in ("mio", "mln") else "billion"
-        if name == "prf":
-            return {"is": "has been", "are": "have been", "Is": "Has been", "Are": "Have been"}.get(arg, arg)
-        return countries.get(arg, arg)
+        return countries.get(arg, arg) if name == "country" else HELPERS[name](arg)
 
-    r = re.sub(r"\x00(ord|cmp|cty|prf|hav|scl|pst|tog|tpl|num)\(([^)]*)\)", helper, r)
+    r = re.sub(r"\x00(\w+)\(([^)]*)\)", helper, r)
     if m.group()[:1].isupper() and r[:1].islower():
         r = r[0].upper() + r[1:]
     return r

@@ -54,21 +54,15 @@ class Resources:
 
     @cached_property
     def calque_rules(self):
-        from ..phrases import compile_rule
-
-        return [compile_rule(r) for r in self.glossary.calques]
+        return [r.compiled for r in self.glossary.calques]  # compiled when the glossary was loaded
 
     @cached_property
     def pattern_rules(self):
-        from ..phrases import compile_pattern
-
-        return [compile_pattern(r) for r in self.glossary.patterns]
+        return [r.compiled for r in self.glossary.patterns]
 
     @cached_property
     def order_rules(self):
-        from ..phrases import compile_pattern
-
-        return [compile_pattern(r) for r in self.glossary.order]
+        return [r.compiled for r in self.glossary.order]
 
     @cached_property
     def countries(self) -> dict[str, str]:
@@ -82,9 +76,7 @@ class Resources:
 
     @cached_property
     def chrome_rules(self):
-        import re
-
-        return [(re.compile(r"\s*(?:" + r.cells["regex"] + r")\s*", re.IGNORECASE), r) for r in self.glossary.chrome]
+        return [(r.compiled, r) for r in self.glossary.chrome]  # whole-line regexes, compiled at load
 
     def words(self, stem: str) -> set[str]:
         return self.glossary.words.get(stem, set())

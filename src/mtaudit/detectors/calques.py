@@ -85,14 +85,11 @@ def check(ctx: Context):
             continue
         last_end = -neg_end
         if isinstance(rule, PatternRule):
-            rep = render_pattern(rule, m, ctx.res.countries)
-            note = f": {rule.note}" if rule.note else ""
-            yield PatternCalque.finding(ctx, m.start(), m.end(), f"'{m.group()}' follows the source language{note}",
-                                        [rep], severity=rule.severity, category=rule.category, confidence=0.7,
-                                        evidence={"rule": f"{rule.path.rsplit('/', 1)[-1]}:{rule.line}"})
-            continue
-        reps = render(rule, m, text)
-        note = f": {rule.note}" if rule.note else ""
-        yield Calque.finding(ctx, m.start(), m.end(), f"'{m.group()}' is a calque{note}", reps,
-                             severity=rule.severity, category=rule.category, confidence=0.85,
-                             evidence={"rule": f"{rule.path.rsplit('/', 1)[-1]}:{rule.line}"})
+            yield PatternCalque.finding(ctx, m.start(), m.end(), f"'{m.group()}' follows the source language"
+                                        f"{rule.note_suffix}", [render_pattern(rule, m, ctx.res.countries)],
+                                        severity=rule.severity, category=rule.category, confidence=0.7,
+                                        evidence={"rule": rule.where})
+        else:
+            yield Calque.finding(ctx, m.start(), m.end(), f"'{m.group()}' is a calque{rule.note_suffix}",
+                                 render(rule, m, text), severity=rule.severity, category=rule.category,
+                                 confidence=0.85, evidence={"rule": rule.where})

@@ -146,9 +146,7 @@ def check(ctx: Context):
         for m in rule.regex.finditer(text):
             if m.end() <= m.start():
                 continue
-            rep = _article(render_pattern(rule, m, ctx.res.countries))
-            note = f": {rule.note}" if rule.note else ""
-            yield SourceOrder.finding(ctx, m.start(), m.end(), f"'{m.group()}' keeps the source word order{note}",
-                                      [rep], severity=rule.severity, category=rule.category, confidence=0.6,
-                                      evidence={"rule": f"{rule.path.rsplit('/', 1)[-1]}:{rule.line}",
-                                                "min_gain_bits": rule.min_gain})
+            yield SourceOrder.finding(ctx, m.start(), m.end(), f"'{m.group()}' keeps the source word order"
+                                      f"{rule.note_suffix}", [_article(render_pattern(rule, m, ctx.res.countries))],
+                                      severity=rule.severity, category=rule.category, confidence=0.6,
+                                      evidence={"rule": rule.where, "min_gain_bits": rule.min_gain})
