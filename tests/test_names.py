@@ -60,3 +60,34 @@ def test_lone_surname_variant_gets_the_surname(auditor):
     r = auditor.audit_text("Sacharowa and Prigojine spoke after Sergej Lawrow left.")
     fixes = {f.text: f.fixes[0].replacement for f in r.findings if f.code == "NAM001"}
     assert fixes == {"Sacharowa": "Zakharova", "Prigojine": "Prigozhin", "Sergej Lawrow": "Sergey Lavrov"}
+
+
+def test_variant_with_other_accents_is_found(auditor):
+    """A listed variant written with the pivot's diacritics (or without them) is still that
+    variant: letters NFKD does not split (Polish l-stroke, Nordic o-slash) fold too."""
+    from mtaudit.nameindex import fold
+
+    assert fold("Zełenski") == "Zelenski" and fold("Kjøbenhavn") == "Kjobenhavn"
+    r = auditor.audit_text("Rockets fell near Charków, and Zełenski spoke from Bucureşti.")
+    got = {f.text: f.suggestions[0] for f in r.findings if f.code == "NAM001"}
+    assert got == {"Charków": "Kharkiv", "Zełenski": "Zelenskyy", "Bucureşti": "Bucharest"}
+
+
+def test_folding_never_flags_a_correct_spelling(auditor):
+    """Kraków and Krakow are both correct; an English word that matches a variant only
+    once accents are dropped is left alone."""
+    r = auditor.audit_text("Officials in Kraków, Krakow, Gdańsk and Gdansk met the Bank of Japan.")
+    assert [f for f in r.findings if f.code.startswith("NAM")] == []
+
+
+def test_gazetteer_adds_spellings_to_newsroom_places():
+    """Places news.tsv names keep its canonical spelling; the gazetteer adds the GeoNames
+    endonyms and exonyms news.tsv does not list (Warszawa for Warsaw)."""
+    from mtaudit.glossary import load_file
+
+    news = {e.canonical for e in load_file(ROOT / "glossaries" / "news.tsv").names if e.type == "place"}
+    gaz = {e.canonical: e for e in load_file(ROOT / "glossaries" / "gazetteer.tsv").names}
+    shared = news & set(gaz)
+    assert len(shared) >= 30
+    assert "Warszawa" in gaz["Warsaw"].variants
+    assert all(gaz[c].note == "gazetteer; canonical from news.tsv" for c in shared)

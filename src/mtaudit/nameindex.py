@@ -24,6 +24,18 @@ _SKELETON_RULES = [
 ]
 
 
+# letters NFKD does not decompose: Polish l-stroke, Turkish dotless i, Nordic o-slash, ...
+_FOLD_LETTERS = str.maketrans({"ł": "l", "Ł": "L", "ı": "i", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D",
+                               "ß": "ss", "æ": "ae", "Æ": "Ae", "œ": "oe", "Œ": "Oe", "ð": "d", "þ": "th"})
+
+
+@lru_cache(maxsize=50_000)
+def fold(word: str) -> str:
+    """The spelling without diacritics, case kept: Zełenski -> Zelenski, Charków -> Charkow."""
+    s = unicodedata.normalize("NFKD", word.translate(_FOLD_LETTERS))
+    return unicodedata.normalize("NFC", "".join(ch for ch in s if not unicodedata.combining(ch)))
+
+
 @lru_cache(maxsize=50_000)
 def skeleton(word: str) -> str:
     s = unicodedata.normalize("NFKD", word.lower())
@@ -70,6 +82,13 @@ class NameIndex:
                     targets.setdefault(skeleton(w), (e, w))
         self._targets = targets
         self._target_keys = list(targets)
+        # variants with their accents dropped or changed (Charków for the listed Charkow), unless
+        # the folded form is itself a correct spelling of some name (Krakow for Kraków)
+        known_folds = {fold(k) for k in self.known}
+        self.folded_variant: dict[str, NameEntry] = {}
+        for v, e in self.variant.items():
+            if " " not in v and fold(v) not in known_folds:
+                self.folded_variant.setdefault(fold(v), e)
         self.half = [(r.cells["english"], [s for s in r.cells["source"].split("|") if s.strip()])
                      for r in glossary.half]
         self.half_sources: dict[str, list[str]] = {}
@@ -84,8 +103,18 @@ class NameIndex:
 
     _TOKEN = re.compile(r"(?<![\w'’-])[^\W\d_][\w'’.]*(?:-[^\W\d_][\w'’]*)*")
 
+    def variant_of(self, token: str) -> NameEntry | None:
+        """The entry ``token`` is a listed variant of, accents aside (Zełenski as Zelenski)."""
+        e = self.variant.get(token)
+        if e is not None or token in self.known or not token[:1].isupper():
+            return e
+        f = fold(token)
+        if f == token and lexicon.zipf(token) > defaults.NAME_MAX_ZIPF:
+            return None  # an accent-free English word that only matches a variant once folded
+        return self.folded_variant.get(f)
+
     def find_variants(self, text: str):
-        """(start, end, entry) for every known variant spelling in ``text``."""
+        """(start, end, entry) for every known variant spelling in ``text``, accents aside."""
         spans = []
         if self.variant_re is not None:
             spans += [(m.start(), m.end(), self.variant[m.group()]) for m in self.variant_re.finditer(text)]
@@ -93,13 +122,13 @@ class NameIndex:
             if any(a <= m.start() < b for a, b, _ in spans):
                 continue
             tok = m.group().rstrip(".")
-            e = self.variant.get(tok)
+            e = self.variant_of(tok)
             if e is not None:
                 spans.append((m.start(), m.start() + len(tok), e))
             elif "-" in tok:  # Kiev-based
                 pos = m.start()
                 for part in tok.split("-"):
-                    e = self.variant.get(part)
+                    e = self.variant_of(part)
                     if e is not None:
                         spans.append((pos, pos + len(part), e))
                     pos += len(part) + 1
