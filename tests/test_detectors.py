@@ -12,6 +12,8 @@ from conftest import ROOT
 
 FIXTURES = sorted((ROOT / "tests" / "fixtures").glob("*.txt"))
 MARK = re.compile(r"\[\[(.+?)\]\]")
+# replacement syntax that must never reach a suggestion: {A0} {NAME} <lemma> #helper( \1
+TEMPLATE = re.compile(r"\{(?:A\d+|NAME|WORD)\}|<[a-z]+>|#[a-z]+\(|\\\d")
 
 
 def cases():
@@ -62,6 +64,8 @@ def test_fixture(request, code, section, line, needs_lm):
     if section == "hit":
         assert expected, "a hit line must mark at least one span"
         assert got == expected, f"{code} flagged {[text[s:e] for s, e in got]}, expected {[text[s:e] for s, e in expected]}"
+        leftovers = [s for f in report.findings if f.code == code for s in f.suggestions if TEMPLATE.search(s)]
+        assert leftovers == [], f"{code} suggests unrendered template syntax: {leftovers}"
     else:
         assert got == [], f"{code} raised a false alarm on {[text[s:e] for s, e in got]}"
 

@@ -47,3 +47,25 @@ def test_pattern_numbers_come_out_in_english_notation(auditor):
     r = auditor.audit_text("The festival cost 5,2 millions of euros and 11.000 persons came.")
     sugg = {f.text: f.fixes[0].replacement for f in r.findings if f.code == "CLQ002"}
     assert sugg == {"5,2 millions of euros": "5.2 million euros", "11.000 persons": "11,000 people"}
+
+
+def test_verb_forms_follow_the_matched_form(tmp_path):
+    """A lemma in a phrase-rule replacement takes the form the text used: a form that is
+    both base and participle (become, come) is the base form unless an auxiliary precedes it."""
+    from mtaudit.api import Auditor
+
+    g = tmp_path / "calques.tsv"
+    g.write_text("pattern\treplacement\tcategory\tseverity\tcontext\tnote\n"
+                 "<become> their diplomas\t<get> their diplomas\t\t\t\t\n"
+                 "<hope> to open|sell\t<plan> to {A0}\t\t\t\t\n", encoding="utf-8")
+    a = Auditor(lm="off", builtin_glossaries=False, glossaries=[g])
+    cases = {
+        "Most nurses become their diplomas at 22.": "get their diplomas",
+        "Last year the nurses became their diplomas.": "got their diplomas",
+        "The nurses have become their diplomas.": "gotten their diplomas",
+        "She hopes to sell the flat.": "plans to sell",
+        "They hoped to open a branch.": "planned to open",
+    }
+    for text, want in cases.items():
+        r = a.audit_text(text)
+        assert [f.suggestions[0] for f in r.findings] == [want], text

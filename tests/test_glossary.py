@@ -30,6 +30,8 @@ def test_tsv_names(tmp_path):
     ("regex\treplacement\tmin_gain\tcategory\tseverity\tnote\n# c\n\\b(a) (b)\\b\t\\2 \\1\t0\t\t\t\n", 3, "between 0 and 100"),
     ("regex\treplacement\tmin_gain\tcategory\tseverity\tnote\n\\b(a)\\b\t\\2\t3\t\t\t\n", 2, "group"),
     ("regex\treplacement\tcategory\tseverity\tnote\n\\b(\\d+)th\\b\t#ordinal(\\1)\t\t\t\n", 2, "unknown helper #ordinal"),
+    ("pattern\treplacement\tcategory\tseverity\tcontext\tnote\nhopes to open|sell\thopes to {A1}\t\t\t\t\n", 2, r"\{A1\}.*numbered from \{A0\}"),
+    ("pattern\treplacement\tcategory\tseverity\tcontext\tnote\nthe city of\tthe {NAME}\t\t\t\t\n", 2, r"\{NAME\} but the pattern has none"),
 ])
 def test_errors_name_file_and_line(tmp_path, body, line, msg):
     p = write(tmp_path, "bad.tsv", body)

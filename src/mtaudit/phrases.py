@@ -4,7 +4,8 @@ A pattern is a sequence of space-separated items, matched case-insensitively
 on whole words with any whitespace between them:
 
 ``word``         the literal word
-``a|b``          either word (no spaces inside); the n-th such choice is {An} in the replacement
+``a|b``          either word (no spaces inside); the n-th such choice, counted from 0, is
+                 {An} in the replacement ({A0} is the first)
 ``<lemma>``      any inflected form of a verb/noun: retire, retires, retired, retiring
 ``{NAME}``       one capitalised word (captured)
 ``{WORD}``       any one word (captured)
@@ -165,6 +166,12 @@ def compile_rule(row) -> Rule:
         for lem in re.findall(r"<([a-z]+)>", r):
             if len(lemmas) == 0:
                 raise GlossaryError(row.path, row.line, f"replacement uses <{lem}> but the pattern has no <lemma>")
+        for slot in re.findall(r"\{(A\d+|NAME|WORD)\}", r):
+            if slot.startswith("A") and int(slot[1:]) >= nalt:
+                raise GlossaryError(row.path, row.line, f"replacement uses {{{slot}}} but the pattern has "
+                                    f"{nalt} choice group(s), numbered from {{A0}}")
+            if slot in ("NAME", "WORD") and not any(g.startswith(slot) for g in regex.groupindex):
+                raise GlossaryError(row.path, row.line, f"replacement uses {{{slot}}} but the pattern has none")
     cat, sev = _category_severity(row, "accuracy/mistranslation", "major")
     ctx = None
     if c.get("context"):
@@ -179,7 +186,11 @@ def _form_of(word: str, lemma: str, prev: str) -> str:
     fs = forms(lemma)
     w = word.lower()
     if w == fs["past"] == fs["pp"] or w == fs["pp"]:
-        return "pp" if prev.lower() in _AUX else ("past" if w == fs["past"] else "pp")
+        if prev.lower() in _AUX:
+            return "pp"
+        if w == fs["base"]:
+            return "base"  # become, come, run: without an auxiliary the base form is the reading
+        return "past" if w == fs["past"] else "pp"
     for k in ("base", "s", "past", "ing"):
         if w == fs[k]:
             return k
