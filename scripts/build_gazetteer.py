@@ -74,8 +74,11 @@ def main() -> None:
         """Common in English text (Zipf >= 2.5): a word, a first name (Paras, Quinton) or a club (Napoli)."""
         return wordfreq.zipf_frequency(w.lower(), "en") >= 2.5
 
+    from mtaudit.nameindex import fold as fold_accents
+
     def fold(w: str) -> str:
-        return "".join(ch for ch in unicodedata.normalize("NFKD", w) if not unicodedata.combining(ch)).casefold()
+        """Accents and letters NFKD keeps (Turkish dotless i, Polish l-stroke) dropped, case folded."""
+        return fold_accents(w).casefold()
 
     entries: dict[str, dict] = {}  # canonical -> {type, variants:set, pop}
     # countries: pycountry's translations
@@ -144,8 +147,8 @@ def main() -> None:
     for canon in sorted(out):
         vs = sorted(set(out[canon]))
         n += len(vs)
-        ascii_form = "".join(ch for ch in unicodedata.normalize("NFKD", canon) if not unicodedata.combining(ch))
-        accepted = ascii_form if ascii_form != canon else ""  # Kaesong for Kaesŏng
+        ascii_form = fold_accents(canon)
+        accepted = ascii_form if ascii_form != canon else ""  # Kaesong for Kaesŏng, Diyarbakir for Diyarbakır
         note = "gazetteer; canonical from news.tsv" if entries[canon].get("newsroom") else "gazetteer"
         lines.append(f"{canon}\t{entries[canon]['type']}\t{'|'.join(vs)}\t{accepted}\t{note}")
     Path(a.output).write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -46,6 +46,9 @@ NAME_MAX_ZIPF = 2.5
 NAME_MAX_LEN_DIFF = 1
 #: Shortest token compared with canonical names.
 NAME_MIN_LEN = 4
+#: A variant inside a hyphenated word counts only beside common English words
+#: (Kiev-based, not Seol-ju): the Zipf frequency the other parts need.
+NAME_COMPOUND_MIN_ZIPF = 4.0
 
 # --- unknown words -----------------------------------------------------------
 #: A lowercase word with a Zipf frequency below this is "unknown".

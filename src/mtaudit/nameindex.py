@@ -125,10 +125,13 @@ class NameIndex:
             e = self.variant_of(tok)
             if e is not None:
                 spans.append((m.start(), m.start() + len(tok), e))
-            elif "-" in tok:  # Kiev-based
+            elif "-" in tok:  # Kiev-based, Kharkov-born; not the Korean given name Seol-ju
                 pos = m.start()
-                for part in tok.split("-"):
-                    e = self.variant_of(part)
+                parts = tok.split("-")
+                for i, part in enumerate(parts):
+                    rest = parts[:i] + parts[i + 1:]
+                    e = (self.variant_of(part)
+                         if all(lexicon.zipf(r.lower()) >= defaults.NAME_COMPOUND_MIN_ZIPF for r in rest) else None)
                     if e is not None:
                         spans.append((pos, pos + len(part), e))
                     pos += len(part) + 1

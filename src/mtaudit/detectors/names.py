@@ -128,6 +128,8 @@ def check(ctx: Context):
             offset = s
             for part in parts:
                 hit = idx.fuzzy(part) if part[:1].isupper() else None
+                if hit is not None and hit.entry.type == "person" and _other_first_name(ctx, text, s, hit.entry):
+                    hit = None  # Wang Yining is somebody else, not a garbled Xi Jinping
                 if hit is not None:
                     what = "half-translated" if hit.method == "half-translated" else "garbled"
                     yield GarbledName.finding(
@@ -136,6 +138,33 @@ def check(ctx: Context):
                         [hit.replacement], confidence=0.85 if hit.method == "half-translated" else hit.score / 110,
                         evidence={"method": hit.method, "similarity": round(hit.score, 1)})
                 offset += len(part) + 1
+
+
+_PREV_WORD = re.compile(r"([^\W\d_][\w'’.-]*)\s+$")
+
+
+_HONORIFICS = {"mr", "mrs", "ms", "dr", "sir", "dame", "lady", "lord", "gen", "col", "capt", "lt", "sgt",
+               "prof", "rev", "sen", "rep", "gov", "first"}
+
+
+def _other_first_name(ctx, text: str, s: int, entry) -> bool:
+    """The word before ``s`` is a capitalised name that is none of ``entry``'s own words
+    (fuzzily: Volodimir still belongs to Volodymyr Zelenskyy); titles (glossaries/titles.tsv),
+    honorifics and function words (President, Mr., In) do not count."""
+    m = _PREV_WORD.search(text, max(0, s - 40), s)
+    if m is None:
+        return False
+    prev = m.group(1).rstrip(".")
+    low = prev.lower()
+    if (not prev[:1].isupper() or low in _HONORIFICS or lexicon.zipf(low) >= 5.5
+            or any(low == t.split()[-1].lower() for t in ctx.res.words("titles"))):
+        return False
+    from rapidfuzz import fuzz
+
+    from ..nameindex import skeleton
+
+    own = {w for n in (entry.canonical, *entry.accepted, *entry.variants) for w in re.findall(r"[\w'’-]+", n)}
+    return not any(fuzz.ratio(skeleton(prev), skeleton(w)) >= 80 for w in own)
 
 
 def _shouting(text: str, s: int, e: int) -> bool:
