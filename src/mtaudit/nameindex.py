@@ -32,6 +32,8 @@ _FOLD_LETTERS = str.maketrans({"ł": "l", "Ł": "L", "ı": "i", "ø": "o", "Ø":
 @lru_cache(maxsize=50_000)
 def fold(word: str) -> str:
     """The spelling without diacritics, case kept: Zełenski -> Zelenski, Charków -> Charkow."""
+    if word.isascii():
+        return word
     s = unicodedata.normalize("NFKD", word.translate(_FOLD_LETTERS))
     return unicodedata.normalize("NFC", "".join(ch for ch in s if not unicodedata.combining(ch)))
 
