@@ -167,7 +167,7 @@ class Auditor:
             findings.extend(mod.check(ctx))
         findings = _dedupe(findings)
         if self.lm is None:  # word-order hypotheses (ORD003) stand only with the model's confirmation
-            return [f for f in findings if not (f.evidence or {}).get("min_gain_bits")], None, None
+            return [f for f in findings if f.min_lm_gain is None], None, None
         from .fluency import Fluency
 
         flu = Fluency(self.lm, excess_bits=self.excess_bits, reject_bits=self.reject_bits)

@@ -81,6 +81,9 @@ class Finding:
     confidence: float = 0.8
     fixes: list[Fix] = field(default_factory=list)
     evidence: dict[str, Any] | None = None
+    #: a hypothesis (ORD003): reported only when the language model gains at least this many
+    #: bits from a suggested rewrite; dropped when the model is off
+    min_lm_gain: float | None = None
 
     def __post_init__(self) -> None:
         if not (0 <= self.start < self.end):
@@ -122,7 +125,8 @@ class Finding:
 
 def make_finding(doc_text: str, *, code: str, name: str, category: Category, severity: Severity,
                  message: str, start: int, end: int, replacements=(), applicability=Applicability.UNSAFE,
-                 confidence: float = 0.8, evidence: dict | None = None) -> Finding:
+                 confidence: float = 0.8, evidence: dict | None = None,
+                 min_lm_gain: float | None = None) -> Finding:
     """Build a finding whose ``text`` is exactly ``doc_text[start:end]``.
 
     ``replacements`` are plain strings (best first) that all share one
@@ -140,4 +144,4 @@ def make_finding(doc_text: str, *, code: str, name: str, category: Category, sev
         fixes.append(Fix(start, end, rep, app))
     return Finding(code=code, name=name, category=category, severity=severity, message=message,
                    start=start, end=end, text=flagged, confidence=confidence, fixes=fixes,
-                   evidence=evidence)
+                   evidence=evidence, min_lm_gain=min_lm_gain)

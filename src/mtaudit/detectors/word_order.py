@@ -149,4 +149,5 @@ def check(ctx: Context):
             yield SourceOrder.finding(ctx, m.start(), m.end(), f"'{m.group()}' keeps the source word order"
                                       f"{rule.note_suffix}", [_article(render_pattern(rule, m, ctx.res.countries))],
                                       severity=rule.severity, category=rule.category, confidence=0.6,
-                                      evidence={"rule": rule.where, "min_gain_bits": rule.min_gain})
+                                      evidence={"rule": rule.where, "min_gain_bits": rule.min_gain},
+                                      min_lm_gain=rule.min_gain)
