@@ -220,10 +220,7 @@ def render(rule: Rule, m: re.Match, text: str) -> list[str]:
         for i in range(6):
             if f"A{i}" in m.re.groupindex:
                 r = r.replace("{A%d}" % i, m.group(f"A{i}").lower() if not m.group(f"A{i}").isupper() else m.group(f"A{i}"))
-        matched = m.group()
-        if r and matched[:1].isupper() and r[:1].islower():
-            r = r[0].upper() + r[1:]
-        out.append(r)
+        out.append(_match_case(m, r))
     return out
 
 
@@ -331,6 +328,20 @@ def render_pattern(rule: PatternRule, m: re.Match, countries: dict[str, str]) ->
         return countries.get(arg, arg) if name == "country" else HELPERS[name](arg)
 
     r = re.sub(r"\x00(\w+)\(([^)]*)\)", helper, r)
-    if m.group()[:1].isupper() and r[:1].islower():
-        r = r[0].upper() + r[1:]
-    return r
+    return _match_case(m, r)
+
+
+_OPENERS = " \t\"'“‘«(["
+_SENTENCE_END = ".!?:\n…"
+
+
+def _match_case(m: re.Match, r: str) -> str:
+    """Capitalise a lowercase replacement where the match begins a sentence or a line ('The
+    Viminale ordered' -> 'The Interior Ministry ordered'); a capitalised name mid-sentence
+    ('criticised Palazzo Chigi') does not make the rewrite ('the prime minister's office') capital."""
+    if not (r and m.group()[:1].isupper() and r[:1].islower()):
+        return r
+    before = m.string[:m.start()].rstrip(_OPENERS)
+    if before and before[-1] not in _SENTENCE_END:
+        return r
+    return r[0].upper() + r[1:]
