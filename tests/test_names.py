@@ -110,3 +110,25 @@ def test_same_person_context_still_flags(auditor):
     r = auditor.audit_text("President Jinpin spoke, the Seol-based firm grew and Volodimir Zelenskij left.")
     got = {f.text: f.suggestions[0] for f in r.findings if f.code.startswith("NAM")}
     assert got == {"Jinpin": "Jinping", "Seol": "Seoul", "Zelenskij": "Zelenskyy"}
+
+
+@pytest.mark.parametrize("spelling,fix", [
+    ("Pieskow", "Peskov"), ("Szojgu", "Shoigu"), ("Miedwiediew", "Medvedev"), ("Łukaszenka", "Lukashenko"),
+    ("Ławrow", "Lavrov"), ("Prigożyn", "Prigozhin"),  # Polish
+    ("Šojgu", "Shoigu"), ("Medveděv", "Medvedev"), ("Prigožin", "Prigozhin"),  # Czech
+    ("Şoygu", "Shoigu"), ("Lukaşenko", "Lukashenko"), ("Kadirov", "Kadyrov"),  # Turkish
+    ("Medvegyev", "Medvedev"), ("Szobjanyin", "Sobyanin"), ("Zelenszkij", "Zelenskyy"),  # Hungarian
+])
+def test_transliterations_of_other_pivots(no_variant_auditor, spelling, fix):
+    """Polish, Czech, Turkish and Hungarian spellings of listed names, with every listed variant
+    removed, after a weekday (a capitalised word that is no first name)."""
+    r = no_variant_auditor.audit_text(f"On Monday {spelling} spoke to reporters in the capital.")
+    names = [(f.text, f.suggestions[0]) for f in r.findings if f.code.startswith("NAM")]
+    assert names == [(spelling, fix)]
+
+
+@pytest.mark.parametrize("text", ["Maria Correia, a nurse, said the ward was full.",
+                                  "On Monday Medvedev and Peskov spoke."])
+def test_transliteration_rules_leave_correct_names(no_variant_auditor, text):
+    r = no_variant_auditor.audit_text(text)
+    assert [f.text for f in r.findings if f.code.startswith("NAM")] == []

@@ -42,7 +42,8 @@ NAME_FUZZY_MIN = 88
 #: An unknown token must be at most this common in English (Zipf scale) to be
 #: compared with canonical names at all.
 NAME_MAX_ZIPF = 2.5
-#: Largest difference in length between a token and the name it garbles.
+#: Largest difference in length between the transliteration skeletons of a token and
+#: the name it garbles.
 NAME_MAX_LEN_DIFF = 1
 #: Shortest token compared with canonical names.
 NAME_MIN_LEN = 4

@@ -38,10 +38,23 @@ def fold(word: str) -> str:
     return unicodedata.normalize("NFC", "".join(ch for ch in s if not unicodedata.combining(ch)))
 
 
+# letters whose sound a digraph spells in English-style transliteration (Czech š, Polish ż,
+# Turkish ş): mapped before accents are dropped, so Šojgu meets Shoigu
+_SOUND_LETTERS = str.maketrans({"š": "sh", "č": "ch", "ž": "zh", "ş": "sh", "ș": "sh", "ś": "sh", "ć": "ch",
+                                "ż": "zh", "ź": "zh", "ř": "rzh", "ț": "ts"})
+# Polish and Hungarian spellings, before the general rules: sz/cz/rz (Szojgu), gy (Medvegyev),
+# ny before a vowel (Szobjanyin), ie after a consonant (Miedwiediew)
+_PIVOT_SPELLINGS = [(re.compile(r"sz"), "sh"), (re.compile(r"cz"), "ch"), (re.compile(r"rz"), "zh"),
+                    (re.compile(r"gy"), "d"), (re.compile(r"ny(?=[aeiou])"), "n"),
+                    (re.compile(r"(?<=[^aeiouy])ie"), "e")]
+
+
 @lru_cache(maxsize=50_000)
 def skeleton(word: str) -> str:
-    s = unicodedata.normalize("NFKD", word.lower())
+    s = fold(word.lower().translate(_SOUND_LETTERS))
     s = "".join(ch for ch in s if ch.isalpha())
+    for rx, b in _PIVOT_SPELLINGS:
+        s = rx.sub(b, s)
     for a, b in _SKELETON_RULES:
         s = s.replace(a, b)
     return re.sub(r"(.)\1+", r"\1", s)
@@ -189,7 +202,10 @@ class NameIndex:
             return None
         key, score, _ = best
         entry, target = self._targets[key]
-        if abs(len(target) - len(word)) > defaults.NAME_MAX_LEN_DIFF:
+        # skeletons (Miedwiediew ~ Medvedev); country names are short and look like surnames
+        # (Correia ~ Korea), so their spellings must be close in length too
+        if abs(len(key) - len(sk)) > defaults.NAME_MAX_LEN_DIFF or (
+                entry.type == "country" and abs(len(target) - len(word)) > defaults.NAME_MAX_LEN_DIFF):
             return None
         if target == word or target[0].lower() != word[0].lower() and skeleton(target)[0] != sk[0]:
             return None

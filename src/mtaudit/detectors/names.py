@@ -143,20 +143,24 @@ def check(ctx: Context):
 _PREV_WORD = re.compile(r"([^\W\d_][\w'’.-]*)\s+$")
 
 
-_HONORIFICS = {"mr", "mrs", "ms", "dr", "sir", "dame", "lady", "lord", "gen", "col", "capt", "lt", "sgt",
-               "prof", "rev", "sen", "rep", "gov", "first"}
+_NOT_FIRST_NAMES = {"mr", "mrs", "ms", "dr", "sir", "dame", "lady", "lord", "gen", "col", "capt", "lt", "sgt",
+                    "prof", "rev", "sen", "rep", "gov", "first", "monday", "tuesday", "wednesday", "thursday",
+                    "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june",
+                    "july", "august", "september", "october", "november", "december"}
 
 
 def _other_first_name(ctx, text: str, s: int, entry) -> bool:
-    """The word before ``s`` is a capitalised name that is none of ``entry``'s own words
-    (fuzzily: Volodimir still belongs to Volodymyr Zelenskyy); titles (glossaries/titles.tsv),
-    honorifics and function words (President, Mr., In) do not count."""
+    """The word before ``s`` looks like another person's first name: capitalised, not a
+    common English word (Yesterday, John), not a title, honorific, weekday or month (President,
+    Mr., Monday), not a name the glossaries know (Moscow), and none of ``entry``'s own words
+    (fuzzily: Volodimir still belongs to Volodymyr Zelenskyy)."""
     m = _PREV_WORD.search(text, max(0, s - 40), s)
     if m is None:
         return False
     prev = m.group(1).rstrip(".")
     low = prev.lower()
-    if (not prev[:1].isupper() or low in _HONORIFICS or lexicon.zipf(low) >= 5.5
+    if (not prev[:1].isupper() or low in _NOT_FIRST_NAMES or lexicon.zipf(low) >= 5.0
+            or ctx.names.entry_for(prev) is not None
             or any(low == t.split()[-1].lower() for t in ctx.res.words("titles"))):
         return False
     from rapidfuzz import fuzz
