@@ -69,3 +69,11 @@ def test_verb_forms_follow_the_matched_form(tmp_path):
     for text, want in cases.items():
         r = a.audit_text(text)
         assert [f.suggestions[0] for f in r.findings] == [want], text
+
+
+def test_english_number_notation():
+    from mtaudit.phrases import HELPERS, english_number
+
+    assert [english_number(n) for n in ["5,2", "11.000", "5 000 000", "1'250", "2\u202f400", "3.5", "12"]] == \
+        ["5.2", "11,000", "5,000,000", "1,250", "2,400", "3.5", "12"]
+    assert [HELPERS["month"](m) for m in ["1", "09", "12", "13"]] == ["January", "September", "December", "13"]

@@ -284,9 +284,10 @@ def comparative(adj: str) -> str:
 
 
 def english_number(n: str) -> str:
-    """A number in English notation: 5,2 -> 5.2 (decimal comma), 11.000 -> 11,000 (dot thousands)."""
-    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", n):
-        return n.replace(".", ",")
+    """A number in English notation: 5,2 -> 5.2 (decimal comma), 11.000 -> 11,000 (dot thousands),
+    5 000 000 -> 5,000,000 (space, narrow space), 1'250 -> 1,250 (Swiss apostrophe)."""
+    if re.fullmatch(r"\d{1,3}(?:[.\u00a0\u202f '’]\d{3})+", n):
+        return re.sub(r"[.\u00a0\u202f '’]", ",", n)
     if re.fullmatch(r"\d+,\d{1,2}", n):
         return n.replace(",", ".")
     return n
@@ -301,6 +302,8 @@ def past_of_participle(word: str) -> str:
     return word
 
 
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"]
 # replacement helpers: #name(\\1) in a pattern's replacement; "country" also needs the demonym table
 _TOGETHER = {"reunites": "brings", "reunited": "brought", "reunite": "bring", "reuniting": "bringing"}
 _PERFECT = {"is": "has been", "are": "have been", "Is": "Has been", "Are": "Have been"}
@@ -315,6 +318,7 @@ HELPERS = {
     "together": lambda a: _TOGETHER.get(a.lower(), "bring") + " together",
     "tookplace": lambda a: "takes place" if a.lower().endswith("es") else "took place",
     "country": None,  # filled per call from demonyms.tsv
+    "month": lambda a: _MONTHS[int(a) - 1] if a.isdigit() and 1 <= int(a) <= 12 else a,
 }
 _HELPER_CALL = re.compile(r"#(\w+)\(")
 
