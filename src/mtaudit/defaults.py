@@ -59,8 +59,9 @@ UNKNOWN_MIN_LEN = 4
 SOURCE_WORD_MAX_EN_ZIPF = 2.2
 #: ...and at least this common in a pivot language is an untranslated source word
 SOURCE_WORD_MIN_PIVOT_ZIPF = 3.0
-#: pivot-language word lists UNK002 consults (wordfreq language codes, Latin script)
-SOURCE_WORD_LANGS = ("es", "de", "fr", "it", "pt", "nl", "pl", "tr")
+#: pivot-language word lists UNK002 consults (wordfreq language codes; ru and uk are
+#: looked up romanised, lexicon.ROMANISE)
+SOURCE_WORD_LANGS = ("es", "de", "fr", "it", "pt", "nl", "pl", "tr", "ru", "uk")
 
 # --- language model ------------------------------------------------------------
 #: Language-model mode: "on", "off" or "auto".

@@ -31,13 +31,39 @@ def zipf(word: str) -> float:
     return round(math.log10(f * 1e9), 2)
 
 
+# Cyrillic pivots: an engine that leaves a word untranslated writes it in Latin letters, so
+# these languages' words are stored romanised (BGN/PCGN-style, as news engines spell them:
+# громада -> hromada, субботник -> subbotnik). "" drops the letter (soft and hard signs).
+ROMANISE = {
+    "ru": dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+                   ["a", "b", "v", "g", "d", "e", "yo", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r",
+                    "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"])),
+    "uk": dict(zip("абвгґдеєжзиіїйклмнопрстуфхцчшщьюя'’",
+                   ["a", "b", "v", "h", "g", "d", "e", "ye", "zh", "z", "y", "i", "yi", "y", "k", "l", "m", "n", "o",
+                    "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "yu", "ya", "", ""])),
+}
+
+
+def romanise(word: str, lang: str) -> str | None:
+    """``word`` in Latin letters for a Cyrillic ``lang``; None when a letter has no mapping."""
+    table = ROMANISE[lang]
+    out = []
+    for ch in word:
+        r = table.get(ch)
+        if r is None:
+            return None
+        out.append(r)
+    return "".join(out)
+
+
 @lru_cache(maxsize=4)
 def _pivot_db(langs: tuple[str, ...], min_zipf: float, max_en: float):
-    """A read-only SQLite table word -> (language, Zipf) of the words at least ``min_zipf``
-    common in one of ``langs`` and rarer than ``max_en`` in English, the commonest
-    language kept. Built once from wordfreq (about 2 s for eight languages) in the cache
-    folder and rebuilt when wordfreq, the languages or the thresholds change; a lookup
-    then costs microseconds instead of loading eight word lists per process."""
+    """A read-only SQLite table word -> (language, Zipf, source spelling) of the words at
+    least ``min_zipf`` common in one of ``langs`` and rarer than ``max_en`` in English, the
+    commonest language kept; Cyrillic languages' words are keyed by their romanisation.
+    Built once from wordfreq (a few seconds) in the cache folder and rebuilt when wordfreq,
+    the languages, the thresholds or the table's layout change; a lookup then costs
+    microseconds instead of loading the word lists per process."""
     import hashlib
     import os
     import sqlite3
@@ -46,7 +72,8 @@ def _pivot_db(langs: tuple[str, ...], min_zipf: float, max_en: float):
 
     from . import defaults
 
-    key = hashlib.sha256(repr((version("wordfreq"), langs, min_zipf, max_en)).encode()).hexdigest()[:12]
+    layout = (2, sorted((k, sorted(v.items())) for k, v in ROMANISE.items()))  # word, lang, zipf, source
+    key = hashlib.sha256(repr((version("wordfreq"), langs, min_zipf, max_en, layout)).encode()).hexdigest()[:12]
     path = defaults.cache_dir() / f"pivot-words-{key}.sqlite"
     if path.is_file():
         try:
@@ -57,18 +84,21 @@ def _pivot_db(langs: tuple[str, ...], min_zipf: float, max_en: float):
             pass
     import wordfreq
 
-    best: dict[str, tuple[str, float]] = {}
+    best: dict[str, tuple[str, float, str]] = {}
     for lang in langs:
         wordlist = "large" if lang in wordfreq.available_languages("large") else "best"
-        for w, f in wordfreq.get_frequency_dict(lang, wordlist).items():
+        for src, f in wordfreq.get_frequency_dict(lang, wordlist).items():
             z = round(math.log10(f * 1e9), 2)
-            if z >= min_zipf and (w not in best or z > best[w][1]) and zipf(w) < max_en:
-                best[w] = (lang, z)
-    rows = [(w, lang, z) for w, (lang, z) in best.items()]
+            if z < min_zipf:
+                continue
+            w = romanise(src, lang) if lang in ROMANISE else src
+            if w and (w not in best or z > best[w][1]) and zipf(w) < max_en:
+                best[w] = (lang, z, src)
+    rows = [(w, lang, z, src) for w, (lang, z, src) in best.items()]
 
     def fill(db):
-        db.execute("CREATE TABLE words (word TEXT PRIMARY KEY, lang TEXT, zipf REAL) WITHOUT ROWID")
-        db.executemany("INSERT INTO words VALUES (?, ?, ?)", rows)
+        db.execute("CREATE TABLE words (word TEXT PRIMARY KEY, lang TEXT, zipf REAL, source TEXT) WITHOUT ROWID")
+        db.executemany("INSERT INTO words VALUES (?, ?, ?, ?)", rows)
         db.commit()
         return db
 
@@ -84,9 +114,11 @@ def _pivot_db(langs: tuple[str, ...], min_zipf: float, max_en: float):
 
 
 @lru_cache(maxsize=100_000)
-def source_language(word: str, langs: tuple[str, ...], min_zipf: float, max_en: float) -> tuple[str, float] | None:
-    """The pivot language in which ``word`` is commonest, with its Zipf frequency, when
-    that is at least ``min_zipf`` and the word is rarer than ``max_en`` in English."""
+def source_language(word: str, langs: tuple[str, ...], min_zipf: float,
+                    max_en: float) -> tuple[str, float, str] | None:
+    """The pivot language in which ``word`` is commonest, with its Zipf frequency and its
+    spelling there (громада for hromada), when that is at least ``min_zipf`` and the word is
+    rarer than ``max_en`` in English."""
     row = _pivot_db(langs, min_zipf, max_en).execute(
-        "SELECT lang, zipf FROM words WHERE word = ?", (word.lower(),)).fetchone()
-    return (row[0], row[1]) if row else None
+        "SELECT lang, zipf, source FROM words WHERE word = ?", (word.lower(),)).fetchone()
+    return (row[0], row[1], row[2]) if row else None

@@ -38,8 +38,9 @@ class SourceWord(Rule):
     ## What it does
     Flags a lowercase word that is rare in English but common in one of the
     pivot languages (Spanish, German, French, Italian, Portuguese, Dutch,
-    Polish, Turkish word lists from wordfreq): a source word the engine left
-    untranslated. The evidence names the language.
+    Polish, Turkish word lists from wordfreq; Russian and Ukrainian words in
+    their romanised spelling, hromada for громада): a source word the engine
+    left untranslated. The evidence names the language.
 
     ## Why is this bad
     An English reader cannot understand "the afición" or "the rentrée"; the
@@ -76,8 +77,10 @@ def check(ctx: Context):
             src = lexicon.source_language(w, defaults.SOURCE_WORD_LANGS, defaults.SOURCE_WORD_MIN_PIVOT_ZIPF,
                                          defaults.SOURCE_WORD_MAX_EN_ZIPF)
             if src is not None:
-                yield SourceWord.finding(ctx, m.start(), m.end(), f"'{w}' is a {src[0]} word, not English", (),
-                                         confidence=0.7, evidence={"zipf": en, "language": src[0], "language_zipf": src[1]})
+                spelt = f" ({src[2]})" if src[2].lower() != w.lower() else ""
+                yield SourceWord.finding(ctx, m.start(), m.end(), f"'{w}' is a {src[0]} word{spelt}, not English", (),
+                                         confidence=0.7, evidence={"zipf": en, "language": src[0], "language_zipf": src[1],
+                                                                   "source_spelling": src[2]})
                 continue
         if en >= defaults.UNKNOWN_MAX_ZIPF:
             continue
