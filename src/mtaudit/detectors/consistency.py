@@ -7,6 +7,7 @@ from collections import Counter
 from rapidfuzz import fuzz
 
 from .. import lexicon
+from ..nameindex import fold
 from ..model import Category, Severity
 from . import Context, Rule
 
@@ -40,27 +41,36 @@ class InconsistentSpelling(Rule):
 
 RULES = (InconsistentSpelling,)
 
-_CAP = re.compile(r"(?<![\w'’-])[A-Z][a-z]{3,}(?![\w'’-])")
+_WORD = re.compile(r"(?<![\w'’-])[^\W\d_]{4,}(?![\w'’-])")
+
+
+def _capitalised(text: str):
+    """Capitalised words (any script's letters: Miszalski, Zełenski), with their matches."""
+    for m in _WORD.finditer(text):
+        w = m.group()
+        if w[0].isupper() and w[1:].islower():
+            yield m
 
 
 def check(ctx: Context):
     text = ctx.text
-    counts = Counter(m.group() for m in _CAP.finditer(text))
+    counts = Counter(m.group() for m in _capitalised(text))
     # only rare words are candidate names; frequent English words are not compared
     rare = [w for w in counts if lexicon.zipf(w) < 3.0 and ctx.names.variant.get(w) is None]
     pairs = {}
     for i, a in enumerate(rare):
         for b in rare[i + 1:]:
-            if a[0] != b[0] or abs(len(a) - len(b)) > 2 or min(len(a), len(b)) < 5:
+            fa, fb = fold(a), fold(b)  # accents aside: Zełenski ~ Zelenski
+            if fa[0] != fb[0] or abs(len(a) - len(b)) > 2 or min(len(a), len(b)) < 5:
                 continue
-            if fuzz.ratio(a, b) >= 85:
+            if fuzz.ratio(fa, fb) >= 85:
                 # keep the glossary spelling; otherwise the more frequent one in the article
                 ka, kb = ctx.names.is_known_name(a), ctx.names.is_known_name(b)
                 if ka == kb and counts[a] == counts[b]:
                     continue
                 keep, odd = (a, b) if (ka, counts[a]) > (kb, counts[b]) else (b, a)
                 pairs[odd] = keep
-    for m in _CAP.finditer(text):
+    for m in _capitalised(text):
         keep = pairs.get(m.group())
         if keep:
             yield InconsistentSpelling.finding(ctx, m.start(), m.end(),
