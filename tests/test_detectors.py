@@ -78,25 +78,31 @@ def test_word_order_hypotheses_need_the_model(auditor):
     assert any(r.regex.search("The company employs today 4,000 people") for r in auditor.res.order_rules)
 
 
-def test_pivot_word_table_is_built_once_then_read(tmp_path, monkeypatch):
-    """UNK002's table is built into the cache folder on first use and reused after."""
+def test_word_tables_are_built_once_then_read(tmp_path, monkeypatch):
+    """The English frequency table and UNK002's pivot-word table are built into the cache
+    folder on first use and reused after; Cyrillic pivots are looked up romanised."""
     from mtaudit import defaults, lexicon
 
+    caches = (lexicon._pivot_db, lexicon.source_language, lexicon._english_db, lexicon._freq, lexicon.zipf)
+
+    def clear():
+        for c in caches:
+            c.cache_clear()
+
     monkeypatch.setenv(defaults.CACHE_ENV, str(tmp_path))
-    args = (("es", "fr"), 3.0, defaults.SOURCE_WORD_MAX_EN_ZIPF)
-    lexicon._pivot_db.cache_clear()
-    lexicon.source_language.cache_clear()
+    args = (("es", "fr", "uk"), 3.0, defaults.SOURCE_WORD_MAX_EN_ZIPF)
+    clear()
     try:
+        assert lexicon.zipf("house") > 5 and lexicon.zipf("xqzv") == 0.0
         assert lexicon.source_language("afición", *args)[0] == "es"
         assert lexicon.source_language("rentrée", *args)[0] == "fr"
+        assert lexicon.source_language("hromada", *args)[::2] == ("uk", "громада")
         assert lexicon.source_language("house", *args) is None  # common English
-        built = list(tmp_path.glob("pivot-words-*.sqlite"))
-        assert len(built) == 1
-        stamp = built[0].stat().st_mtime_ns
-        lexicon._pivot_db.cache_clear()
-        lexicon.source_language.cache_clear()
-        assert lexicon.source_language("afición", *args)[0] == "es"
-        assert built[0].stat().st_mtime_ns == stamp  # read, not rebuilt
+        built = sorted(tmp_path.glob("*-words-*.sqlite"))
+        assert [p.name.split("-")[0] for p in built] == ["english", "pivot"]
+        stamps = [p.stat().st_mtime_ns for p in built]
+        clear()
+        assert lexicon.source_language("afición", *args)[0] == "es" and lexicon.zipf("house") > 5
+        assert [p.stat().st_mtime_ns for p in built] == stamps  # read, not rebuilt
     finally:
-        lexicon._pivot_db.cache_clear()
-        lexicon.source_language.cache_clear()
+        clear()
