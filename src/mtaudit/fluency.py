@@ -146,7 +146,7 @@ class Fluency:
             best_i = max(range(len(gains)), key=lambda i: gains[i])
             if gains[best_i] - gains[0] >= defaults.LM_RERANK_BITS:
                 ranked.insert(0, ranked.pop(best_i))
-            if f.min_lm_gain is not None and max(gains) < f.min_lm_gain:  # a word-order hypothesis the model does not confirm
+            if f.min_lm_gain is not None and max(gains) < f.min_lm_gain:  # a hypothesis the model does not confirm
                 drop.add(id(f))
                 continue
             keep_all = f.code.startswith("NAM")  # the glossary wins over the model for names

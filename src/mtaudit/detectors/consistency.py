@@ -7,8 +7,8 @@ from collections import Counter
 from rapidfuzz import fuzz
 
 from .. import lexicon
-from ..nameindex import fold
 from ..model import Category, Severity
+from ..nameindex import fold
 from . import Context, Rule
 
 PREFIX = "CON"

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import re
 
+from rapidfuzz import fuzz
+
 from .. import lexicon
 from ..model import Applicability, Category, Severity
+from ..nameindex import skeleton
 from . import Context, Rule
 
 PREFIX = "NAM"
@@ -92,8 +95,6 @@ def _replacement(found: str, entry) -> str:
     parts = entry.canonical.split()
     if entry.type != "person" or " " in found or len(parts) < 2:
         return entry.canonical
-    from rapidfuzz import fuzz
-
     return max(parts, key=lambda p: fuzz.ratio(p.lower(), found.lower()))
 
 
@@ -163,10 +164,6 @@ def _other_first_name(ctx, text: str, s: int, entry) -> bool:
             or ctx.names.entry_for(prev) is not None
             or any(low == t.split()[-1].lower() for t in ctx.res.words("titles"))):
         return False
-    from rapidfuzz import fuzz
-
-    from ..nameindex import skeleton
-
     own = {w for n in (entry.canonical, *entry.accepted, *entry.variants) for w in re.findall(r"[\w'’-]+", n)}
     return not any(fuzz.ratio(skeleton(prev), skeleton(w)) >= 80 for w in own)
 
