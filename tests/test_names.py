@@ -132,3 +132,10 @@ def test_transliterations_of_other_pivots(no_variant_auditor, spelling, fix):
 def test_transliteration_rules_leave_correct_names(no_variant_auditor, text):
     r = no_variant_auditor.audit_text(text)
     assert [f.text for f in r.findings if f.code.startswith("NAM")] == []
+
+
+def test_place_variant_after_a_first_name_is_a_surname(auditor):
+    """Alyssa Milano is a person; Milano alone, in an English article, is Milan."""
+    r = auditor.audit_text("Alyssa Milano spoke to fans who had flown in from Milano.")
+    got = [(f.text, f.suggestions[0], f.start) for f in r.findings if f.code.startswith("NAM")]
+    assert got == [("Milano", "Milan", 50)]

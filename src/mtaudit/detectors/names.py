@@ -103,6 +103,8 @@ def check(ctx: Context):
     taken: list[tuple[int, int]] = []
     for s, e, entry in idx.find_variants(text):
         taken.append((s, e))
+        if entry.type == "place" and " " not in text[s:e] and _other_first_name(ctx, text, s, entry):
+            continue  # a surname that spells a place: Alyssa Milano, not Milan
         yield GlossaryVariant.finding(
             ctx, s, e, f"'{text[s:e]}' is a variant spelling of the {entry.type} '{entry.canonical}'",
             [_replacement(text[s:e], entry)], applicability=Applicability.SAFE, confidence=0.95)
@@ -151,7 +153,7 @@ _NOT_FIRST_NAMES = {"mr", "mrs", "ms", "dr", "sir", "dame", "lady", "lord", "gen
 
 
 def _other_first_name(ctx, text: str, s: int, entry) -> bool:
-    """The word before ``s`` looks like another person's first name: capitalised, not a
+    """The word before ``s`` looks like a first name that is not ``entry``'s: capitalised, not a
     common English word (Yesterday, John), not a title, honorific, weekday or month (President,
     Mr., Monday), not a name the glossaries know (Moscow), and none of ``entry``'s own words
     (fuzzily: Volodimir still belongs to Volodymyr Zelenskyy)."""
