@@ -8,10 +8,11 @@ Sources (offline, maintained data packages; versions are written into the file h
   pycountry      ISO 3166 countries with their names translated (gettext catalogues)
 Canonical spellings are GeoNames' English names, except where glossaries/news.tsv already
 names the place (newsroom spellings win: Kyiv, Odesa, Zaporizhzhia): for such places the row
-keeps news.tsv's canonical and adds only the GeoNames spellings news.tsv does not list. A variant is kept only when it is Latin-script,
-a single word of 4+ letters that looks like an exonym of the name (same first sound, similar
-skeleton), not common in English text (wordfreq Zipf < 2.5), not differing only by accents, not the name of
-another city or country, and not claimed by two places.
+keeps news.tsv's canonical and adds only the GeoNames spellings news.tsv does not list. A
+variant is kept only when it is Latin-script, a single word of 4+ letters that looks like an
+exonym of the name (same first sound, similar skeleton), not common in English text (wordfreq
+Zipf < 2.5), not differing only by accents, not the name of another city or country, and not
+claimed by two places.
 """
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
 import pytest
+from conftest import ROOT
 
 from mtaudit.glossary import GlossaryError, load_file
 
@@ -69,3 +70,15 @@ def test_shipped_glossaries_load_and_have_coverage():
     for v in ("Kiev", "Kharkov", "Charkiw", "Zaporozhye", "Southzha"):
         assert v in variants
     assert len(g.names) > 150 and len(g.calques) > 20 and len(g.chrome) > 10
+
+
+def test_helper_lists_name_every_helper():
+    """patterns.tsv's header and the README list the replacement helpers; both must name
+    every helper phrases.HELPERS knows, so that the docs do not drift from the table."""
+    from mtaudit.phrases import HELPERS
+
+    header = (ROOT / "glossaries" / "patterns.tsv").read_text(encoding="utf-8").splitlines()[1]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in HELPERS:
+        assert f"#{name}()" in header, name
+        assert f"#{name}()" in readme, name

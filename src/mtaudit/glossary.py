@@ -16,12 +16,9 @@ TSV file's first other line is a header that says which kind it is:
     is boilerplate.
 ``regex  replacement  category  severity  note``
     Pattern calques (general source-language constructions): a Python regex
-    and a replacement with ``\\1`` groups and the helpers ``#ord(\\1)`` (93 ->
-    93rd), ``#comparative(\\1)`` (dry -> drier), ``#country(\\1)`` (Chinese ->
-    China, from ``demonyms.tsv``), ``#perfect(\\1)`` (is -> has been),
-    ``#have(\\1)`` (disposes -> has, disposed -> had), ``#scale(\\1)`` (Mio ->
-    million, Mrd -> billion), ``#past(\\1)`` (taken -> took), ``#together(\\1)``
-    (reunites -> brings together).
+    and a replacement with ``\\1`` groups and the helpers of ``phrases.HELPERS``
+    (``#ord(\\1)``: 93 -> 93rd; ``#country(\\1)``: Chinese -> China, from
+    ``demonyms.tsv``; an unknown helper is a load error).
 ``regex  replacement  min_gain  category  severity  note``
     Word-order hypotheses (ORD003): like pattern calques, but reported only
     when the language model is on and scores the rewrite at least

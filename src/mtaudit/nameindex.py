@@ -75,6 +75,7 @@ class NameIndex:
         self.known: set[str] = set()  # every correct spelling (canonical, accepted), and their words
         self.casefold: dict[str, NameEntry] = {}
         self._by_spelling: dict[str, NameEntry] = {}
+        self._word_skeletons: dict[int, frozenset[str]] = {}  # id(entry) -> word_skeletons(entry)
         targets: dict[str, tuple[NameEntry, str]] = {}
         for e in self.entries:
             for v in e.variants:
@@ -104,11 +105,10 @@ class NameIndex:
         for v, e in self.variant.items():
             if " " not in v and fold(v) not in known_folds:
                 self.folded_variant.setdefault(fold(v), e)
-        self.half = [(r.cells["english"], [s for s in r.cells["source"].split("|") if s.strip()])
-                     for r in glossary.half]
-        self.half_sources: dict[str, list[str]] = {}
-        for english, sources in self.half:
-            self.half_sources.setdefault(english, []).extend(sources)
+        self.half_sources: dict[str, list[str]] = {}  # English part -> source forms (South -> Sud, Süd)
+        for r in glossary.half:
+            self.half_sources.setdefault(r.cells["english"], []).extend(
+                s for s in r.cells["source"].split("|") if s.strip())
         self.half_re = (re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, self.half_sources))
                                    + r")[ -]([A-Z][\w'’-]+)") if self.half_sources else None)
         # single-word variants are looked up per token; only multi-word ones need a regex
@@ -167,6 +167,16 @@ class NameIndex:
             if entry is not None:
                 yield m.start(), m.end(), entry, entry.canonical
 
+    def word_skeletons(self, entry: NameEntry) -> frozenset[str]:
+        """The skeletons of every word in an entry's spellings (canonical, accepted, variants),
+        computed once per entry."""
+        got = self._word_skeletons.get(id(entry))
+        if got is None:
+            got = self._word_skeletons[id(entry)] = frozenset(
+                skeleton(w) for n in (entry.canonical, *entry.accepted, *entry.variants)
+                for w in re.findall(r"[\w'’-]+", n))
+        return got
+
     def is_known_name(self, word: str) -> bool:
         return word in self.known
 
@@ -185,7 +195,7 @@ class NameIndex:
         if lexicon.zipf(word) > defaults.NAME_MAX_ZIPF:
             return None
         # 1. half-translated parts: South+zha -> Sud+zha
-        for english, sources in self.half:
+        for english, sources in self.half_sources.items():
             if word.startswith(english) and len(word) > len(english) + 1:
                 rest = word[len(english):]
                 for src in sources:

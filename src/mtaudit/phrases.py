@@ -41,7 +41,8 @@ _IRREGULAR = {
     "have": ("had", "had"), "do": ("did", "done"), "be": ("was", "been"), "get": ("got", "gotten"),
     "grow": ("grew", "grown"), "draw": ("drew", "drawn"), "sell": ("sold", "sold"), "pay": ("paid", "paid"),
     "feel": ("felt", "felt"), "think": ("thought", "thought"), "write": ("wrote", "written"),
-    "undertake": ("undertook", "undertaken"), "remit": ("remitted", "remitted"), "admit": ("admitted", "admitted"), "overtake": ("overtook", "overtaken"),
+    "undertake": ("undertook", "undertaken"), "overtake": ("overtook", "overtaken"),
+    "remit": ("remitted", "remitted"), "admit": ("admitted", "admitted"),
 }
 _IRREGULAR_S = {"have": "has", "be": "is", "do": "does", "go": "goes"}
 _AUX = {"has", "have", "had", "having", "been", "be", "is", "are", "was", "were", "being", "get", "got"}

@@ -75,6 +75,11 @@ class Resources:
         return out
 
     @cached_property
+    def title_heads(self) -> set[str]:
+        """The last word of each title, lowercase (minister for "prime minister")."""
+        return {t.split()[-1].lower() for t in self.words("titles")}
+
+    @cached_property
     def chrome_rules(self):
         return [(r.compiled, r) for r in self.glossary.chrome]  # whole-line regexes, compiled at load
 
@@ -98,8 +103,7 @@ class Context:
 
 
 def _registry():
-    from . import (boilerplate, calques, consistency, names, numbers, repetition, typography, unknown,
-                   word_order)
+    from . import boilerplate, calques, consistency, names, numbers, repetition, typography, unknown, word_order
 
     return {m.PREFIX: m for m in (names, calques, repetition, word_order, typography, numbers, unknown,
                                   consistency, boilerplate)}

@@ -54,7 +54,8 @@ def _capitalised(text: str):
 
 def check(ctx: Context):
     text = ctx.text
-    counts = Counter(m.group() for m in _capitalised(text))
+    caps = list(_capitalised(text))
+    counts = Counter(m.group() for m in caps)
     # only rare words are candidate names; frequent English words are not compared
     rare = [w for w in counts if lexicon.zipf(w) < 3.0 and ctx.names.variant.get(w) is None]
     pairs = {}
@@ -70,7 +71,7 @@ def check(ctx: Context):
                     continue
                 keep, odd = (a, b) if (ka, counts[a]) > (kb, counts[b]) else (b, a)
                 pairs[odd] = keep
-    for m in _capitalised(text):
+    for m in caps:
         keep = pairs.get(m.group())
         if keep:
             yield InconsistentSpelling.finding(ctx, m.start(), m.end(),

@@ -164,10 +164,10 @@ def _other_first_name(ctx, text: str, s: int, entry) -> bool:
     low = prev.lower()
     if (not prev[:1].isupper() or low in _NOT_FIRST_NAMES or lexicon.zipf(low) >= 5.0
             or ctx.names.entry_for(prev) is not None
-            or any(low == t.split()[-1].lower() for t in ctx.res.words("titles"))):
+            or low in ctx.res.title_heads):
         return False
-    own = {w for n in (entry.canonical, *entry.accepted, *entry.variants) for w in re.findall(r"[\w'’-]+", n)}
-    return not any(fuzz.ratio(skeleton(prev), skeleton(w)) >= 80 for w in own)
+    sk = skeleton(prev)
+    return not any(fuzz.ratio(sk, w) >= 80 for w in ctx.names.word_skeletons(entry))
 
 
 def _shouting(text: str, s: int, e: int) -> bool:

@@ -85,4 +85,4 @@ def check(ctx: Context):
         if en >= defaults.UNKNOWN_MAX_ZIPF:
             continue
         yield UnknownWord.finding(ctx, m.start(), m.end(), f"'{w}' is not an English word", (),
-                                  confidence=0.5, evidence={"zipf": lexicon.zipf(w)})
+                                  confidence=0.5, evidence={"zipf": en})

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .. import lexicon
 from ..model import Category, Severity
@@ -106,14 +107,23 @@ def _country(ctx: Context, word: str):
     return None
 
 
+_SAFE_NEXT = re.compile(r"\s*[.,;:!?)”\"]|\s+(?:and|or|but|said|says|told|who|has|had|is|was|will|would|"
+                        r"on|in|at|to|for|with|during|after|before|last|this|since)\b|\s*$")
+_PARTICIPLE_NEXT = re.compile(r"\s+[a-z]+ed\b")
+
+
+@lru_cache(maxsize=8)
+def _title_re(titles: frozenset[str]) -> re.Pattern:
+    """A capitalised word followed by one of ``titles`` (longest first), built once per list."""
+    alts = "|".join(map(re.escape, sorted(titles, key=len, reverse=True)))
+    return re.compile(rf"(?<![\w-])({_CAP})\s+({alts})(?![\w-])")
+
+
 def check(ctx: Context):
     text = ctx.text
-    titles = sorted(ctx.res.words("titles"), key=len, reverse=True)
+    titles = frozenset(ctx.res.words("titles"))
     if titles:
-        title_re = re.compile(rf"(?<![\w-])({_CAP})\s+({'|'.join(map(re.escape, titles))})(?![\w-])")
-        safe_next = re.compile(r"\s*[.,;:!?)”\"]|\s+(?:and|or|but|said|says|told|who|has|had|is|was|will|would|"
-                               r"on|in|at|to|for|with|during|after|before|last|this|since)\b|\s*$")
-        for m in title_re.finditer(text):
+        for m in _title_re(titles).finditer(text):
             name, title = m.group(1), m.group(2)
             entry = ctx.names.entry_for(name)
             if entry is not None:
@@ -121,10 +131,10 @@ def check(ctx: Context):
                     continue
                 # a known person: "Lula president celebrated" is wrong whatever follows, unless a noun
                 # phrase continues ("the Trump president's" is not English either)
-                if not (safe_next.match(text, m.end()) or re.match(r"\s+[a-z]+ed\b", text[m.end():])):
+                if not (_SAFE_NEXT.match(text, m.end()) or _PARTICIPLE_NEXT.match(text, m.end())):
                     continue
             elif ctx.doc.is_sentence_start(m.start()) or lexicon.zipf(name) >= 4.0 \
-                    or not safe_next.match(text, m.end()):
+                    or not _SAFE_NEXT.match(text, m.end()):
                 continue
             rep = f"{title[:1].upper()}{title[1:]} {name}"
             yield TitleAfterName.finding(ctx, m.start(), m.end(), f"title '{title}' after the name '{name}'",
