@@ -77,3 +77,6 @@ def test_english_number_notation():
     assert [english_number(n) for n in ["5,2", "11.000", "5 000 000", "1'250", "2\u202f400", "3.5", "12"]] == \
         ["5.2", "11,000", "5,000,000", "1,250", "2,400", "3.5", "12"]
     assert [HELPERS["month"](m) for m in ["1", "09", "12", "13"]] == ["January", "September", "December", "13"]
+    # zh units English has no word for: 万 (ten thousand) and 亿 (a hundred million)
+    assert [HELPERS["wan"](n) for n in ["4.5", "105.6", "12", "3,5"]] == ["45,000", "1,056,000", "120,000", "35,000"]
+    assert [HELPERS["yi"](n) for n in ["3.2", "12", "0.5"]] == ["320 million", "1.2 billion", "50 million"]

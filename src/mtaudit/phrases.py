@@ -303,6 +303,20 @@ def past_of_participle(word: str) -> str:
     return word
 
 
+def scaled(n: str, factor: int) -> str:
+    """``n`` (English or source notation) times ``factor``, written the English way: 4.5 x 10,000 ->
+    45,000; 3.2 x 100,000,000 -> 320 million; 12 x 100,000,000 -> 1.2 billion. A source unit that
+    English has no word for (zh 万 = ten thousand, 亿 = a hundred million)."""
+    try:
+        value = float(english_number(n).replace(",", "")) * factor
+    except ValueError:
+        return n
+    for size, word in ((1e9, "billion"), (1e6, "million")):
+        if value >= size and factor >= 1e6:
+            return f"{value / size:.10g} {word}"
+    return f"{value:,.10g}" if value != int(value) else f"{int(value):,}"
+
+
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December"]
 # replacement helpers: #name(\\1) in a pattern's replacement; "country" also needs the demonym table
@@ -319,6 +333,8 @@ HELPERS = {
     "together": lambda a: _TOGETHER.get(a.lower(), "bring") + " together",
     "tookplace": lambda a: "takes place" if a.lower().endswith("es") else "took place",
     "country": None,  # filled per call from demonyms.tsv
+    "wan": lambda a: scaled(a, 10_000),
+    "yi": lambda a: scaled(a, 100_000_000),
     "month": lambda a: _MONTHS[int(a) - 1] if a.isdigit() and 1 <= int(a) <= 12 else a,
 }
 _HELPER_CALL = re.compile(r"#(\w+)\(")
@@ -326,6 +342,8 @@ _HELPER_CALL = re.compile(r"#(\w+)\(")
 
 def render_pattern(rule: PatternRule, m: re.Match, countries: dict[str, str]) -> str:
     # mark the helpers, expand the groups, then evaluate each helper on its expanded argument
+    if rule.replacement == "-":
+        return ""  # as in calques.tsv: "-" alone deletes the match
     r = m.expand(_HELPER_CALL.sub(lambda h: "\x00" + h.group(1) + "(", rule.replacement))
 
     def helper(mm):
