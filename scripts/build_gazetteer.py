@@ -24,6 +24,8 @@ import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# the romanised Arabic article before a place name: Al-Qahira, Ad-Dawha, Ar-Riyad
+ARTICLE = re.compile(r"^(Al|El|Ad|Ar|As|At|Az|An|Ash|Adh|Ath)[ -]([A-Z][^\s-]+)$")
 LATIN = re.compile(r"^[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*$")
 # languages whose country names machine translation leaves behind (pivots we see)
 LANGS = ["de", "es", "fr", "it", "pt", "nl", "pl", "tr", "sv", "da", "ro", "hu", "cs", "hr", "id"]
@@ -126,10 +128,27 @@ def main() -> None:
         a, b = skeleton(v), skeleton(canon)
         return bool(a) and bool(b) and a[0] == b[0] and fuzz.ratio(a, b) >= 60
 
+    def arabic_article_form(v: str, canon: str) -> str | None:
+        """'Al Qahirah', 'El-Qahira' for Cairo: the romanised Arabic name with its article, written
+        with a hyphen; None unless the rest of it looks like an exonym of the name."""
+        m = ARTICLE.match(v)
+        if not m or not is_latin(m.group(2)) or len(m.group(2)) < 4 or english_word(m.group(2)):
+            return None
+        article, rest = m.group(1), m.group(2)
+        if article not in ("Al", "El") and not rest.startswith(article[1:].capitalize()):
+            return None  # a sun letter assimilates the article (An-Najaf, Ar-Riyad); Irish 'An Róimh' is not Arabic
+        if fold(canon).startswith(fold(f"{article} {rest}")):
+            return None  # the name itself, hyphenated (Al-Ain for Al Ain City)
+        return f"{article}-{rest}" if exonym_like(rest, canon) else None
+
     owner: dict[str, list[str]] = {}
     for canon, e in entries.items():
         for v in e["variants"]:
             v = v.strip()
+            art = arabic_article_form(v, canon)
+            if art is not None and art not in taken and not other_place(art, e["pop"]):
+                owner.setdefault(art, []).append(canon)
+                continue
             if (len(v) < 4 or " " in v or not is_latin(v) or not v[0].isupper() or v.isupper() or v == canon
                     or fold(v) == fold(canon) or v in taken or other_place(v, e["pop"]) or english_word(v)
                     or not exonym_like(v, canon)):

@@ -139,3 +139,30 @@ def test_place_variant_after_a_first_name_is_a_surname(auditor):
     r = auditor.audit_text("Alyssa Milano spoke to fans who had flown in from Milano.")
     got = [(f.text, f.suggestions[0], f.start) for f in r.findings if f.code.startswith("NAM")]
     assert got == [("Milano", "Milan", 50)]
+
+
+def test_arabic_names_with_their_article(auditor):
+    """Romanised Arabic place names keep the article however it is spelt (Al-, El-, a sun
+    letter's Ar-/Ad-) and with or without the final h; names that are not places stay silent."""
+    from mtaudit.nameindex import _article_key
+
+    assert _article_key("Al-Qāhirah") == _article_key("El-Qahira") == "qahira"
+    assert _article_key("Alqahira") is None
+    r = auditor.audit_text("Flights from Al-Khartum and Ar-Riyad landed after the Al-Jazeera report "
+                           "on Al-Ahly and the Al-Aqsa mosque.")
+    got = {f.text: f.suggestions[0] for f in r.findings if f.code == "NAM001"}
+    assert got == {"Al-Khartum": "Khartoum", "Ar-Riyad": "Riyadh"}
+
+
+def test_arabic_article_form_of_a_name_is_not_a_variant(auditor):
+    """Al Ain City's own name with a hyphen is not a garbled spelling of it."""
+    r = auditor.audit_text("The match in Al-Ain was postponed.")
+    assert [f for f in r.findings if f.code.startswith("NAM")] == []
+
+
+def test_accents_added_to_an_accentless_name(auditor):
+    """A place whose English name has no accents, written with the pivot's (es Berlín, tr
+    İstanbul's dotted capital I), is a source-language spelling; accented English names stay."""
+    r = auditor.audit_text("Talks moved from Berlín to París, then to Zürich and Bogotá.")
+    got = {f.text: f.suggestions[0] for f in r.findings if f.code == "NAM001"}
+    assert got == {"Berlín": "Berlin", "París": "Paris"}

@@ -60,6 +60,19 @@ def skeleton(word: str) -> str:
     return re.sub(r"(.)\1+", r"\1", s)
 
 
+_ARTICLE = re.compile(r"^(?:Al|El|Ad|Ar|As|At|Az|An|Ash|Adh|Ath)-(?=[A-Z])")
+
+
+def _article_key(word: str) -> str | None:
+    """The lookup key of a romanised Arabic name with its article: article, accents, case and a
+    final h dropped (Al-Qāhirah, El-Qahira -> qahira); None for a word without the article."""
+    m = _ARTICLE.match(word)
+    if m is None:
+        return None
+    rest = fold(word[m.end():]).lower().replace("’", "'")
+    return rest[:-1] if rest.endswith("h") else rest
+
+
 @dataclass(frozen=True)
 class NameMatch:
     entry: NameEntry
@@ -101,10 +114,23 @@ class NameIndex:
         # variants with their accents dropped or changed (Charków for the listed Charkow), unless
         # the folded form is itself a correct spelling of some name (Krakow for Kraków)
         known_folds = {fold(k) for k in self.known}
+        self._accentless: dict[str, NameEntry] = {}
         self.folded_variant: dict[str, NameEntry] = {}
         for v, e in self.variant.items():
             if " " not in v and fold(v) not in known_folds:
                 self.folded_variant.setdefault(fold(v), e)
+        # places and countries whose canonical spelling has no accents: the same letters with
+        # accents added are a source-language spelling (es Berlín, tr İstanbul), unless accepted
+        for e in self.entries:
+            if e.type in ("place", "country") and " " not in e.canonical and fold(e.canonical) == e.canonical:
+                self._accentless.setdefault(e.canonical, e)
+        # romanised Arabic names with their article, however the article and the ending are
+        # spelt: Al-Qahira, El-Qahira and Al-Qahirah are one key
+        self.article_variant: dict[str, NameEntry] = {}
+        for v, e in self.variant.items():
+            if (k := _article_key(v)) is not None and not fold(e.canonical).lower().startswith(
+                    fold(v.replace("-", " ")).lower()):  # Al-Aïn is Al Ain City's own name, hyphenated
+                self.article_variant.setdefault(k, e)
         self.half_sources: dict[str, list[str]] = {}  # English part -> source forms (South -> Sud, Süd)
         for r in glossary.half:
             self.half_sources.setdefault(r.cells["english"], []).extend(
@@ -123,10 +149,12 @@ class NameIndex:
         e = self.variant.get(token)
         if e is not None or token in self.known or not token[:1].isupper():
             return e
+        if (k := _article_key(token)) is not None:
+            return None if token.replace("-", " ") in self.known else self.article_variant.get(k)
         f = fold(token)
         if f == token and lexicon.zipf(token) > defaults.NAME_MAX_ZIPF:
             return None  # an accent-free English word that only matches a variant once folded
-        return self.folded_variant.get(f)
+        return self.folded_variant.get(f) or (self._accentless.get(f) if f != token else None)
 
     def find_variants(self, text: str):
         """(start, end, entry) for every known variant spelling in ``text``, accents aside."""

@@ -333,6 +333,7 @@ HELPERS = {
     "together": lambda a: _TOGETHER.get(a.lower(), "bring") + " together",
     "tookplace": lambda a: "takes place" if a.lower().endswith("es") else "took place",
     "country": None,  # filled per call from demonyms.tsv
+    "cap": lambda a: a[:1].upper() + a[1:],
     "wan": lambda a: scaled(a, 10_000),
     "yi": lambda a: scaled(a, 100_000_000),
     "month": lambda a: _MONTHS[int(a) - 1] if a.isdigit() and 1 <= int(a) <= 12 else a,
