@@ -166,3 +166,11 @@ def test_accents_added_to_an_accentless_name(auditor):
     r = auditor.audit_text("Talks moved from Berlín to París, then to Zürich and Bogotá.")
     got = {f.text: f.suggestions[0] for f in r.findings if f.code == "NAM001"}
     assert got == {"Berlín": "Berlin", "París": "Paris"}
+
+
+def test_a_country_fuzzy_match_keeps_the_opening(auditor):
+    """Short foreign words are not garbled country names unless they open like the country:
+    Turkish 'Sayın' (an honorific) is not Spain; Ucraine is still Ukraine."""
+    r = auditor.audit_text("Sayın Yılmaz spoke after the minister left for Ucraine.")
+    got = {f.text: f.suggestions[0] for f in r.findings if f.code.startswith("NAM")}
+    assert got == {"Ucraine": "Ukraine"}

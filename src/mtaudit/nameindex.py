@@ -131,6 +131,16 @@ class NameIndex:
             if (k := _article_key(v)) is not None and not fold(e.canonical).lower().startswith(
                     fold(v.replace("-", " ")).lower()):  # Al-Aïn is Al Ain City's own name, hyphenated
                 self.article_variant.setdefault(k, e)
+        # two-word person names in the reverse order (Orbán Viktor, Zelensky Volodymyr): the
+        # surname first, as Hungarian, Chinese, Japanese and Korean write it
+        self.reversed_names: dict[tuple[str, str], NameEntry] = {}
+        for e in self.entries:
+            if e.type != "person":
+                continue
+            for n in (e.canonical, *e.accepted, *e.variants):
+                words = n.split()
+                if len(words) == 2 and words[0] != words[1] and f"{words[1]} {words[0]}" not in self.known:
+                    self.reversed_names.setdefault((fold(words[1]).lower(), fold(words[0]).lower()), e)
         self.half_sources: dict[str, list[str]] = {}  # English part -> source forms (South -> Sud, Süd)
         for r in glossary.half:
             self.half_sources.setdefault(r.cells["english"], []).extend(
@@ -179,6 +189,17 @@ class NameIndex:
                         spans.append((pos, pos + len(part), e))
                     pos += len(part) + 1
         return sorted(spans, key=lambda x: x[0])
+
+    _PAIR = re.compile(r"(?<![\w'’-])(?=([^\W\d_][\w'’-]*) ([^\W\d_][\w'’-]*)(?![\w'’-]))")
+
+    def reversed_pairs(self, text: str):
+        """(start, end, entry) for a listed person's two names in the reverse order."""
+        for m in self._PAIR.finditer(text):
+            a, b = m.group(1), m.group(2)
+            if a[:1].isupper() and b[:1].isupper():
+                e = self.reversed_names.get((fold(a).lower(), fold(b).lower()))
+                if e is not None:
+                    yield m.start(), m.start() + len(a) + 1 + len(b), e
 
     def half_phrases(self, text: str):
         """(start, end, entry, canonical) for two-word names with a translated first word:
@@ -243,8 +264,9 @@ class NameIndex:
         # skeletons (Miedwiediew ~ Medvedev); country names are short and look like surnames
         # (Correia ~ Korea), so their spellings must be close in length too
         if abs(len(key) - len(sk)) > defaults.NAME_MAX_LEN_DIFF or (
-                entry.type == "country" and abs(len(target) - len(word)) > defaults.NAME_MAX_LEN_DIFF):
-            return None
+                entry.type == "country" and (abs(len(target) - len(word)) > defaults.NAME_MAX_LEN_DIFF
+                                             or key[:2] != sk[:2])):
+            return None  # a country garbled keeps its opening (Ucraine, Rusia); Turkish Sayın is not Spain
         if target == word or target[0].lower() != word[0].lower() and skeleton(target)[0] != sk[0]:
             return None
         return NameMatch(entry, "fuzzy", float(score), target)

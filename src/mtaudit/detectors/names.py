@@ -84,7 +84,31 @@ class MiscasedName(Rule):
     severity = Severity.MINOR
 
 
-RULES = (GlossaryVariant, GarbledName, MiscasedName)
+class ReversedName(Rule):
+    """
+    ## What it does
+    Flags a listed person's two names in the reverse order: the surname first,
+    as Hungarian, Chinese, Japanese and Korean write them (Orbán Viktor,
+    Kishida Fumio), where the glossary gives the English order.
+
+    ## Why is this bad
+    English news gives each name in one order; the reverse reads as two
+    people or as a mistake.
+
+    ## Example
+    Orbán Viktor met the chancellor.
+
+    ## Use instead
+    Viktor Orbán met the chancellor.
+    """
+
+    code = "NAM004"
+    name = "reversed-name"
+    category = Category.WORD_ORDER
+    severity = Severity.MAJOR
+
+
+RULES = (GlossaryVariant, GarbledName, MiscasedName, ReversedName)
 
 _CAP_WORD = re.compile(r"(?<![\w'’-])[^\W\d_][\w'’]*(?:-[^\W\d_][\w'’]*)*")
 
@@ -101,7 +125,16 @@ def _replacement(found: str, entry) -> str:
 def check(ctx: Context):
     idx, text = ctx.names, ctx.text
     taken: list[tuple[int, int]] = []
+    for s, e, entry in idx.reversed_pairs(text):
+        if any(a < e and s < b for a, b in taken):
+            continue
+        taken.append((s, e))
+        yield ReversedName.finding(
+            ctx, s, e, f"'{text[s:e]}' gives the {entry.type}'s names in the reverse order",
+            [entry.canonical], confidence=0.9)
     for s, e, entry in idx.find_variants(text):
+        if any(a < e and s < b for a, b in taken):
+            continue
         taken.append((s, e))
         if entry.type == "place" and " " not in text[s:e] and _other_first_name(ctx, text, s, entry):
             continue  # a surname that spells a place: Alyssa Milano, not Milan
