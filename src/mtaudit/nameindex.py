@@ -70,7 +70,7 @@ def _article_key(word: str) -> str | None:
     if m is None:
         return None
     rest = fold(word[m.end():]).lower().replace("’", "'")
-    return rest[:-1] if rest.endswith("h") else rest
+    return rest.removesuffix("h")
 
 
 @dataclass(frozen=True)
