@@ -71,6 +71,27 @@ def test_verb_forms_follow_the_matched_form(tmp_path):
         assert [f.suggestions[0] for f in r.findings] == [want], text
 
 
+def test_a_choice_keeps_its_case_inside_the_match(tmp_path):
+    """{An} inserts a capitalised choice inside the match as written (from entire Germany ->
+    from all over Germany, not germany) and the match's first word lowercased, capitalised
+    again only at a sentence start."""
+    from mtaudit.api import Auditor
+
+    g = tmp_path / "calques.tsv"
+    g.write_text("pattern\treplacement\tcategory\tseverity\tcontext\tnote\n"
+                 "from entire Germany|Austria\tfrom all over {A0}\t\t\t\t\n"
+                 "its|his homologue\t{A0} counterpart\t\t\t\t\n", encoding="utf-8")
+    a = Auditor(lm="off", builtin_glossaries=False, glossaries=[g])
+    cases = {
+        "Fans from entire Austria came.": "from all over Austria",
+        "Its homologue in Rome agreed.": "Its counterpart",
+        "He met his homologue in Rome.": "his counterpart",
+    }
+    for text, want in cases.items():
+        r = a.audit_text(text)
+        assert [f.suggestions[0] for f in r.findings if f.code == "CLQ001"] == [want], text
+
+
 def test_english_number_notation():
     from mtaudit.phrases import HELPERS, english_number
 
@@ -80,3 +101,10 @@ def test_english_number_notation():
     # zh units English has no word for: 万 (ten thousand) and 亿 (a hundred million)
     assert [HELPERS["wan"](n) for n in ["4.5", "105.6", "12", "3,5"]] == ["45,000", "1,056,000", "120,000", "35,000"]
     assert [HELPERS["yi"](n) for n in ["3.2", "12", "0.5"]] == ["320 million", "1.2 billion", "50 million"]
+
+
+def test_untranslated_word_inside_a_rewrite_is_not_reported_twice(auditor):
+    """A source word inside a calque or pattern finding belongs to that finding, which carries
+    the fix: '6 milliards' is one CLQ002 finding, not also UNK002's 'milliards'."""
+    r = auditor.audit_text("The port cost 6 milliards of euros, his homologue said.")
+    assert [(f.code, f.text) for f in r.findings] == [("CLQ002", "6 milliards of"), ("CLQ001", "his homologue")]

@@ -219,8 +219,9 @@ class Auditor:
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
-    """One finding per span (the more severe, then the more confident), and none
-    inside a boilerplate line (the line is deleted whole)."""
+    """One finding per span (the more severe, then the more confident), none inside a
+    boilerplate line (the line is deleted whole), and no untranslated-word finding inside a
+    calque or name finding."""
     best: dict[tuple[int, int], Finding] = {}
     for f in findings:
         k = (f.start, f.end)
@@ -230,6 +231,11 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     chrome = [(f.start, f.end) for f in best.values() if f.code.startswith("BPL")]
     out = [f for f in best.values()
            if f.code.startswith("BPL") or not any(s <= f.start and f.end <= e for s, e in chrome)]
+    # an untranslated word inside a calque or name finding is that finding's, which has the fix
+    # ('homologue' inside 'his homologue' -> 'his counterpart')
+    rewrites = [(f.start, f.end) for f in out if f.code.startswith(("CLQ", "NAM"))]
+    out = [f for f in out if not (f.code.startswith("UNK") and any(
+        s <= f.start and f.end <= e and (s, e) != (f.start, f.end) for s, e in rewrites))]
     return sorted(out, key=Finding.sort_key)
 
 

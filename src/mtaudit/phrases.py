@@ -220,9 +220,17 @@ def render(rule: Rule, m: re.Match, text: str) -> list[str]:
                     r = r.replace("{" + key + "}", m.group(g), 1)
         for i in range(6):
             if f"A{i}" in m.re.groupindex:
-                r = r.replace("{A%d}" % i, m.group(f"A{i}").lower() if not m.group(f"A{i}").isupper() else m.group(f"A{i}"))
+                r = r.replace("{A%d}" % i, _choice_case(m, f"A{i}"))
         out.append(_match_case(m, r))
     return out
+
+
+def _choice_case(m: re.Match, group: str) -> str:
+    """A matched choice as the rewrite should spell it: an acronym (EU) or a capitalised word
+    inside the match (from entire Germany) as written; the match's first word lowercased (Its
+    homologue -> its counterpart), for _match_case to capitalise again at a sentence start."""
+    s = m.group(group)
+    return s.lower() if m.start(group) == m.start() and not s.isupper() else s
 
 
 # --- regex pattern rules ------------------------------------------------------------------
