@@ -49,47 +49,41 @@ def test_pattern_numbers_come_out_in_english_notation(auditor):
     assert sugg == {"5,2 millions of euros": "5.2 million euros", "11.000 persons": "11,000 people"}
 
 
-def test_verb_forms_follow_the_matched_form(tmp_path):
-    """A lemma in a phrase-rule replacement takes the form the text used: a form that is
-    both base and participle (become, come) is the base form unless an auxiliary precedes it."""
+def _calque_rewrites(tmp_path, rows: list[str], cases: dict[str, str]) -> None:
+    """Audit each case text with only the given calques.tsv rows; its CLQ001 finding's top
+    suggestion must be the wanted rewrite."""
     from mtaudit.api import Auditor
 
     g = tmp_path / "calques.tsv"
     g.write_text("pattern\treplacement\tcategory\tseverity\tcontext\tnote\n"
-                 "<become> their diplomas\t<get> their diplomas\t\t\t\t\n"
-                 "<hope> to open|sell\t<plan> to {A0}\t\t\t\t\n", encoding="utf-8")
+                 + "".join(r + "\t\t\t\t\n" for r in rows), encoding="utf-8")
     a = Auditor(lm="off", builtin_glossaries=False, glossaries=[g])
-    cases = {
+    for text, want in cases.items():
+        r = a.audit_text(text)
+        assert [f.suggestions[0] for f in r.findings if f.code == "CLQ001"] == [want], text
+
+
+def test_verb_forms_follow_the_matched_form(tmp_path):
+    """A lemma in a phrase-rule replacement takes the form the text used: a form that is
+    both base and participle (become, come) is the base form unless an auxiliary precedes it."""
+    _calque_rewrites(tmp_path, ["<become> their diplomas\t<get> their diplomas", "<hope> to open|sell\t<plan> to {A0}"], {
         "Most nurses become their diplomas at 22.": "get their diplomas",
         "Last year the nurses became their diplomas.": "got their diplomas",
         "The nurses have become their diplomas.": "gotten their diplomas",
         "She hopes to sell the flat.": "plans to sell",
         "They hoped to open a branch.": "planned to open",
-    }
-    for text, want in cases.items():
-        r = a.audit_text(text)
-        assert [f.suggestions[0] for f in r.findings] == [want], text
+    })
 
 
 def test_a_choice_keeps_its_case_inside_the_match(tmp_path):
     """{An} inserts a capitalised choice inside the match as written (from entire Germany ->
     from all over Germany, not germany) and the match's first word lowercased, capitalised
     again only at a sentence start."""
-    from mtaudit.api import Auditor
-
-    g = tmp_path / "calques.tsv"
-    g.write_text("pattern\treplacement\tcategory\tseverity\tcontext\tnote\n"
-                 "from entire Germany|Austria\tfrom all over {A0}\t\t\t\t\n"
-                 "its|his homologue\t{A0} counterpart\t\t\t\t\n", encoding="utf-8")
-    a = Auditor(lm="off", builtin_glossaries=False, glossaries=[g])
-    cases = {
+    _calque_rewrites(tmp_path, ["from entire Germany|Austria\tfrom all over {A0}", "its|his homologue\t{A0} counterpart"], {
         "Fans from entire Austria came.": "from all over Austria",
         "Its homologue in Rome agreed.": "Its counterpart",
         "He met his homologue in Rome.": "his counterpart",
-    }
-    for text, want in cases.items():
-        r = a.audit_text(text)
-        assert [f.suggestions[0] for f in r.findings if f.code == "CLQ001"] == [want], text
+    })
 
 
 def test_english_number_notation():
