@@ -24,8 +24,6 @@ import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# the romanised Arabic article before a place name: Al-Qahira, Ad-Dawha, Ar-Riyad
-ARTICLE = re.compile(r"^(Al|El|Ad|Ar|As|At|Az|An|Ash|Adh|Ath)[ -]([A-Z][^\s-]+)$")
 LATIN = re.compile(r"^[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*$")
 # languages whose country names machine translation leaves behind (pivots we see)
 LANGS = ["de", "es", "fr", "it", "pt", "nl", "pl", "tr", "sv", "da", "ro", "hu", "cs", "hr", "id"]
@@ -121,7 +119,10 @@ def main() -> None:
     sys.path.insert(0, str(ROOT / "src"))
     from rapidfuzz import fuzz
 
-    from mtaudit.nameindex import skeleton
+    from mtaudit.nameindex import ARABIC_ARTICLES, skeleton
+
+    # the romanised Arabic article before a place name: Al Qahirah, Ad-Dawha, Ar-Riyad
+    article_re = re.compile(rf"^({'|'.join(ARABIC_ARTICLES)})[ -]([A-Z][^\s-]+)$")
 
     def exonym_like(v: str, canon: str) -> bool:
         """Mailand~Milan, Londres~London, Firenze~Florence, Wien~Vienna; not Pará~Belém (an old name)."""
@@ -131,7 +132,7 @@ def main() -> None:
     def arabic_article_form(v: str, canon: str) -> str | None:
         """'Al Qahirah', 'El-Qahira' for Cairo: the romanised Arabic name with its article, written
         with a hyphen; None unless the rest of it looks like an exonym of the name."""
-        m = ARTICLE.match(v)
+        m = article_re.match(v)
         if not m or not is_latin(m.group(2)) or len(m.group(2)) < 4 or english_word(m.group(2)):
             return None
         article, rest = m.group(1), m.group(2)

@@ -60,7 +60,10 @@ def skeleton(word: str) -> str:
     return re.sub(r"(.)\1+", r"\1", s)
 
 
-_ARTICLE = re.compile(r"^(?:Al|El|Ad|Ar|As|At|Az|An|Ash|Adh|Ath)-(?=[A-Z])")
+# the romanised Arabic article, as GeoNames and engines spell it (a sun letter assimilates it:
+# Ad-Dawha, Ar-Riyad, An-Najaf); scripts/build_gazetteer.py keeps place names written with it
+ARABIC_ARTICLES = ("Al", "El", "Ad", "Ar", "As", "At", "Az", "An", "Ash", "Adh", "Ath")
+_ARTICLE = re.compile(rf"^(?:{'|'.join(ARABIC_ARTICLES)})-(?=[A-Z])")
 
 
 def _article_key(word: str) -> str | None:
