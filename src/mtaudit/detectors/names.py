@@ -122,29 +122,30 @@ def _replacement(found: str, entry) -> str:
     return max(parts, key=lambda p: fuzz.ratio(p.lower(), found.lower()))
 
 
+def _untaken(spans, taken: list[tuple[int, int]]):
+    """The spans (start, end, ...) that overlap none already taken, each taken as it is yielded:
+    a name found by an earlier, more specific check is not found again."""
+    for span in spans:
+        s, e = span[0], span[1]
+        if not any(a < e and s < b for a, b in taken):
+            taken.append((s, e))
+            yield span
+
+
 def check(ctx: Context):
     idx, text = ctx.names, ctx.text
     taken: list[tuple[int, int]] = []
-    for s, e, entry in idx.reversed_pairs(text):
-        if any(a < e and s < b for a, b in taken):
-            continue
-        taken.append((s, e))
+    for s, e, entry in _untaken(idx.reversed_pairs(text), taken):
         yield ReversedName.finding(
             ctx, s, e, f"'{text[s:e]}' gives the {entry.type}'s names in the reverse order",
             [entry.canonical], confidence=0.9)
-    for s, e, entry in idx.find_variants(text):
-        if any(a < e and s < b for a, b in taken):
-            continue
-        taken.append((s, e))
+    for s, e, entry in _untaken(idx.find_variants(text), taken):
         if entry.type == "place" and " " not in text[s:e] and _other_first_name(ctx, text, s, entry):
             continue  # a surname that spells a place: Alyssa Milano, not Milan
         yield GlossaryVariant.finding(
             ctx, s, e, f"'{text[s:e]}' is a variant spelling of the {entry.type} '{entry.canonical}'",
             [_replacement(text[s:e], entry)], applicability=Applicability.SAFE, confidence=0.95)
-    for s, e, entry, canonical in idx.half_phrases(text):
-        if any(a < e and s < b for a, b in taken):
-            continue
-        taken.append((s, e))
+    for s, e, entry, canonical in _untaken(idx.half_phrases(text), taken):
         yield GarbledName.finding(
             ctx, s, e, f"'{text[s:e]}' looks like a half-translated spelling of the {entry.type} '{canonical}'",
             [canonical], confidence=0.85, evidence={"method": "half-translated"})
