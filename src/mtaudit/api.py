@@ -13,6 +13,7 @@ from .fixes import apply_fixes
 from .glossary import load as load_glossary
 from .model import Finding
 from .scoring import Score, mqm_score, signature
+from .spans import Intervals
 
 
 @dataclass
@@ -228,14 +229,13 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
         o = best.get(k)
         if o is None or (f.severity.rank, f.confidence) > (o.severity.rank, o.confidence):
             best[k] = f
-    chrome = [(f.start, f.end) for f in best.values() if f.code.startswith("BPL")]
-    out = [f for f in best.values()
-           if f.code.startswith("BPL") or not any(s <= f.start and f.end <= e for s, e in chrome)]
+    chrome = Intervals((f.start, f.end) for f in best.values() if f.code.startswith("BPL"))
+    out = [f for f in best.values() if f.code.startswith("BPL") or not chrome.contains(f.start, f.end)]
     # an untranslated word inside a calque or name finding is that finding's, which has the fix
-    # ('homologue' inside 'his homologue' -> 'his counterpart')
-    rewrites = [(f.start, f.end) for f in out if f.code.startswith(("CLQ", "NAM"))]
-    out = [f for f in out if not (f.code.startswith("UNK") and any(
-        s <= f.start and f.end <= e and (s, e) != (f.start, f.end) for s, e in rewrites))]
+    # ('homologue' inside 'his homologue' -> 'his counterpart'); one finding per span, so no
+    # rewrite has the untranslated word's own span
+    rewrites = Intervals((f.start, f.end) for f in out if f.code.startswith(("CLQ", "NAM")))
+    out = [f for f in out if not (f.code.startswith("UNK") and rewrites.contains(f.start, f.end))]
     return sorted(out, key=Finding.sort_key)
 
 

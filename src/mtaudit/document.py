@@ -135,8 +135,15 @@ class Document:
         """Word tokens (letters and digits with inner hyphens/apostrophes)."""
         return [Token(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(self.text)]
 
+    @cached_property
+    def _sentence_starts(self) -> list[int]:
+        return [s for s, _ in self.sentences]
+
     def sentence_at(self, offset: int) -> tuple[int, int]:
-        for s, e in self.sentences:
+        """The sentence holding ``offset`` (sentences are sorted and disjoint), else ``(offset, offset)``."""
+        i = bisect.bisect_right(self._sentence_starts, offset) - 1
+        if i >= 0:
+            s, e = self.sentences[i]
             if s <= offset < e:
                 return s, e
         return offset, offset

@@ -15,6 +15,7 @@ from rapidfuzz import fuzz, process
 
 from . import defaults, lexicon
 from .glossary import Glossary, NameEntry
+from .spans import TakenMask
 
 # ordered rewrites that make spellings from different transliteration systems meet
 _SKELETON_RULES = [
@@ -172,15 +173,19 @@ class NameIndex:
     def find_variants(self, text: str):
         """(start, end, entry) for every known variant spelling in ``text``, accents aside."""
         spans = []
+        taken = TakenMask(len(text))
         if self.variant_re is not None:
             spans += [(m.start(), m.end(), self.variant[m.group()]) for m in self.variant_re.finditer(text)]
+            for s, e, _ in spans:
+                taken.add(s, e)
         for m in self._TOKEN.finditer(text):
-            if any(a <= m.start() < b for a, b, _ in spans):
+            if taken.covers(m.start()):
                 continue
             tok = m.group().rstrip(".")
             e = self.variant_of(tok)
             if e is not None:
                 spans.append((m.start(), m.start() + len(tok), e))
+                taken.add(m.start(), m.start() + len(tok))
             elif "-" in tok:  # Kiev-based, Kharkov-born; not the Korean given name Seol-ju
                 pos = m.start()
                 parts = tok.split("-")
@@ -190,6 +195,7 @@ class NameIndex:
                          if all(lexicon.zipf(r.lower()) >= defaults.NAME_COMPOUND_MIN_ZIPF for r in rest) else None)
                     if e is not None:
                         spans.append((pos, pos + len(part), e))
+                        taken.add(pos, pos + len(part))
                     pos += len(part) + 1
         return sorted(spans, key=lambda x: x[0])
 

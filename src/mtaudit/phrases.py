@@ -198,6 +198,22 @@ def _form_of(word: str, lemma: str, prev: str) -> str:
     return "base"
 
 
+def _is_word_char(c: str) -> bool:
+    return c.isalnum() or c in "_'’"
+
+
+def _word_before(text: str, pos: int) -> str:
+    """The word (letters, digits, apostrophes) that ends before ``pos``, whitespace between them
+    allowed; read backwards from ``pos`` so that the cost does not grow with the text before it."""
+    i = pos
+    while i > 0 and text[i - 1].isspace():
+        i -= 1
+    j = i
+    while j > 0 and _is_word_char(text[j - 1]):
+        j -= 1
+    return text[j:i]
+
+
 def render(rule: Rule, m: re.Match, text: str) -> list[str]:
     """The replacements for one match, inflected and with captures filled in."""
     out = []
@@ -208,9 +224,8 @@ def render(rule: Rule, m: re.Match, text: str) -> list[str]:
             i = next(lem_i, len(rule.lemmas) - 1)
             src = m.group(f"L{i}")
             # the word before the matched verb decides past vs participle
-            before = text[: m.start(f"L{i}")]
-            pw = re.search(r"([\w'’]+)\s*$", before)
-            return forms(mm.group(1))[_form_of(src, rule.lemmas[i], pw.group(1) if pw else "")]
+            prev = _word_before(text, m.start(f"L{i}"))
+            return forms(mm.group(1))[_form_of(src, rule.lemmas[i], prev)]
 
         r = re.sub(r"<([a-z]+)>", sub_lemma, rep)
         for key in ("NAME", "WORD"):
@@ -373,7 +388,87 @@ def _match_case(m: re.Match, r: str) -> str:
     ('criticised Palazzo Chigi') does not make the rewrite ('the prime minister's office') capital."""
     if not (r and m.group()[:1].isupper() and r[:1].islower()):
         return r
-    before = m.string[:m.start()].rstrip(_OPENERS)
-    if before and before[-1] not in _SENTENCE_END:
+    i = m.start()
+    while i > 0 and m.string[i - 1] in _OPENERS:
+        i -= 1
+    if i > 0 and m.string[i - 1] not in _SENTENCE_END:
         return r
     return r[0].upper() + r[1:]
+
+
+# --- matching many phrase rules in one pass ---------------------------------------------------
+_RUN = re.compile(r"[^\W_]+")
+
+
+def _first_runs(rule: Rule) -> list[str] | None:
+    """The leading letter/digit run of each word the rule's first pattern item can be (``None``
+    when the item is ``{NAME}``/``{WORD}`` or a word that does not open with a letter or digit)."""
+    m = _ITEM_RE.fullmatch(rule.pattern.split()[0])
+    if m is None or m.group(2):
+        return None
+    words = set(forms(m.group(1)).values()) if m.group(1) else m.group(3).split("|")
+    runs = []
+    for w in words:
+        r = _RUN.match(w)
+        if r is None:
+            return None
+        runs.append(r.group())
+    return runs
+
+
+class PhraseIndex:
+    """Finds the matches of many phrase rules in one scan of the text instead of one scan a rule.
+
+    The text's words are read once; a rule is tried (``regex.match`` at that position, skipping
+    positions inside its own previous match, as ``finditer`` does) only where a word it can begin
+    with starts. A rule whose first item can be any word is scanned in full. The matches are
+    exactly those of each rule's ``finditer``: ASCII words are looked up lowercased, and any other
+    word is compared as the rules' case-insensitive regexes compare it.
+    """
+
+    _WORD_START = re.compile(r"(?<![\w-])[^\W_]+")
+
+    def __init__(self, rules: list[Rule]):
+        self.rules = rules
+        self._scan: list[int] = []  # rules scanned in full
+        self._ascii: dict[str, list[int]] = {}  # lowercased ASCII first word -> rules
+        by_key: dict[str, list[int]] = {}  # every first word -> rules
+        for i, rule in enumerate(rules):
+            runs = _first_runs(rule)
+            if runs is None:
+                self._scan.append(i)
+                continue
+            for r in runs:
+                by_key.setdefault(r.lower(), []).append(i)
+                if r.isascii():
+                    self._ascii.setdefault(r.lower(), []).append(i)
+        # compared with a regex: non-ASCII keys (with any word), and any key (with a non-ASCII word)
+        self._folded = [(re.compile(re.escape(k), re.IGNORECASE), rs) for k, rs in by_key.items()]
+        self._non_ascii = [(rx, rs) for rx, rs in self._folded if not rx.pattern.isascii()]
+
+    def _rules_at(self, word: str) -> list[int]:
+        if word.isascii():
+            out = list(self._ascii.get(word.lower(), ()))
+            cands = self._non_ascii
+        else:
+            out, cands = [], self._folded
+        for rx, rs in cands:
+            if rx.fullmatch(word):
+                out += rs
+        return out
+
+    def finditer(self, text: str):
+        """``(rule index, match)`` for every match of every rule, ordered by rule, then position."""
+        found: dict[int, list[re.Match]] = {i: list(self.rules[i].regex.finditer(text)) for i in self._scan}
+        last_end: dict[int, int] = {}
+        for word in self._WORD_START.finditer(text):
+            pos = word.start()
+            for i in dict.fromkeys(self._rules_at(word.group())):
+                if pos < last_end.get(i, 0):
+                    continue
+                m = self.rules[i].regex.match(text, pos)
+                if m is not None:
+                    found.setdefault(i, []).append(m)
+                    last_end[i] = m.end() if m.end() > m.start() else m.end() + 1
+        for i in sorted(found):
+            yield from ((i, m) for m in found[i])

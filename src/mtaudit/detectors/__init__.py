@@ -57,6 +57,12 @@ class Resources:
         return [r.compiled for r in self.glossary.calques]  # compiled when the glossary was loaded
 
     @cached_property
+    def calque_index(self):
+        from ..phrases import PhraseIndex
+
+        return PhraseIndex(self.calque_rules)
+
+    @cached_property
     def pattern_rules(self):
         return [r.compiled for r in self.glossary.patterns]
 

@@ -66,21 +66,22 @@ RULES = (Calque, PatternCalque)
 def check(ctx: Context):
     text = ctx.text
     hits = []
-    for rule in ctx.res.calque_rules:
-        for m in rule.regex.finditer(text):
-            if rule.context is not None:
-                s, e = ctx.doc.sentence_at(m.start())
-                if not rule.context.search(text[s:e]):
-                    continue
-            hits.append((m.start(), -m.end(), rule, m))
+    for order, (i, m) in enumerate(ctx.res.calque_index.finditer(text)):
+        rule = ctx.res.calque_rules[i]
+        if rule.context is not None:
+            s, e = ctx.doc.sentence_at(m.start())
+            if not rule.context.search(text[s:e]):
+                continue
+        hits.append((m.start(), -m.end(), order, rule, m))
+    base = len(hits)
     for rule in ctx.res.pattern_rules:
         for m in rule.regex.finditer(text):
             if m.end() > m.start():
-                hits.append((m.start(), -m.end(), rule, m))
-    # longest match wins where rules overlap
-    hits.sort(key=lambda h: (h[0], h[1]))
+                hits.append((m.start(), -m.end(), base + len(hits), rule, m))
+    # longest match wins where rules overlap (then the rule listed first)
+    hits.sort(key=lambda h: h[:3])
     last_end = -1
-    for start, neg_end, rule, m in hits:
+    for start, neg_end, _order, rule, m in hits:
         if start < last_end:
             continue
         last_end = -neg_end

@@ -8,6 +8,7 @@ from rapidfuzz import fuzz
 from .. import lexicon
 from ..model import Applicability, Category, Severity
 from ..nameindex import skeleton
+from ..spans import TakenMask
 from . import Context, Rule
 
 PREFIX = "NAM"
@@ -122,19 +123,19 @@ def _replacement(found: str, entry) -> str:
     return max(parts, key=lambda p: fuzz.ratio(p.lower(), found.lower()))
 
 
-def _untaken(spans, taken: list[tuple[int, int]]):
+def _untaken(spans, taken: TakenMask):
     """The spans (start, end, ...) that overlap none already taken, each taken as it is yielded:
     a name found by an earlier, more specific check is not found again."""
     for span in spans:
         s, e = span[0], span[1]
-        if not any(a < e and s < b for a, b in taken):
-            taken.append((s, e))
+        if not taken.overlaps(s, e):
+            taken.add(s, e)
             yield span
 
 
 def check(ctx: Context):
     idx, text = ctx.names, ctx.text
-    taken: list[tuple[int, int]] = []
+    taken = TakenMask(len(text))
     for s, e, entry in _untaken(idx.reversed_pairs(text), taken):
         yield ReversedName.finding(
             ctx, s, e, f"'{text[s:e]}' gives the {entry.type}'s names in the reverse order",
@@ -151,7 +152,7 @@ def check(ctx: Context):
             [canonical], confidence=0.85, evidence={"method": "half-translated"})
     for m in _CAP_WORD.finditer(text):
         s, e, word = m.start(), m.end(), m.group()
-        if any(a <= s < b for a, b in taken):
+        if taken.covers(s):
             continue
         if word[:1].isupper():
             entry = idx.casefold.get(word.casefold())
