@@ -8,6 +8,7 @@ from typing import Any
 
 from . import defaults
 from .detectors import DETECTORS, Context, Resources
+from .config import LM_CHOICES
 from .document import Document, InputError, read_text
 from .fixes import apply_fixes
 from .glossary import load as load_glossary
@@ -132,8 +133,9 @@ class Auditor:
             lm = config.lm or defaults.LM_MODE
         if isinstance(lm, bool):
             lm = "on" if lm else "off"
-        if lm not in ("on", "off", "auto"):
+        if lm not in LM_CHOICES:
             raise ValueError(f"lm must be on, off or auto, not {lm!r}")
+        check_codes(config)
         self.glossary = load_glossary([*config.glossaries, *glossaries], builtin=builtin_glossaries)
         self.res = Resources(self.glossary)
         self.excess_bits = config.lm_excess_bits if config.lm_excess_bits is not None else defaults.LM_EXCESS_BITS
@@ -217,6 +219,23 @@ class Auditor:
         except InputError as e:
             return Report(path=str(path), text=None, error=str(e))
         return self.audit_text(text, str(path), input_format)
+
+
+def check_codes(config) -> None:
+    """Every selector in ``select`` and ``ignore`` must select some rule, and every ``severity``
+    key must be a rule's code (as ruff says of an unknown rule selector); ConfigError otherwise."""
+    from .config import ConfigError
+    from .detectors import all_rules
+
+    codes = list(all_rules())
+    where = f"{config.path}: " if config.path else ""
+    for key in ("select", "ignore"):
+        for sel in getattr(config, key):
+            if not any(c.startswith(sel) for c in codes):
+                raise ConfigError(f"{where}{key}: unknown rule selector {sel!r} (see `mtaudit rules`)")
+    for code in config.severity:
+        if code not in codes:
+            raise ConfigError(f"{where}severity: unknown rule code {code!r} (see `mtaudit rules`)")
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

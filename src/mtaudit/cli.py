@@ -50,9 +50,9 @@ class UsageError(Exception):
 
 
 def _fail_rank(fail_on: str) -> int:
-    from .model import Severity
+    from .runner import fail_rank
 
-    return 99 if fail_on == "never" else Severity(fail_on).rank
+    return fail_rank(fail_on)
 
 
 def _make_auditor(lm: str, glossary: list[Path]):
@@ -121,14 +121,19 @@ def _runner(lm, no_lm, glossary, config, select, ignore, input_format):
                            input_format=None if input_format == InputFormat.auto else input_format.value))
 
 
-def _check_paths(paths, output):
-    from .runner import expand_paths
+def _check_paths(paths, **targets):
+    """The input files; every option that writes (``output=``, ``write_baseline=``...) is refused
+    when it names one of them, by identity (device and inode), not by path."""
+    from .runner import RunError, check_not_input, expand_paths
 
     files = expand_paths(paths)
     if not files:
         raise UsageError("no input files (folders are searched for .txt, .md and .html)")
-    if output is not None and any(f != "-" and Path(f).resolve() == output.resolve() for f in files):
-        raise UsageError(f"--output {output} is one of the input files; refusing to overwrite it")
+    try:
+        for option, target in targets.items():
+            check_not_input(target, files, "--" + option.replace("_", "-"))
+    except RunError as e:
+        raise UsageError(str(e)) from None
     return files
 
 
@@ -183,7 +188,7 @@ def audit(
     if ray is not None:
         return _audit_on_ray(paths, ray, jobs, output, lm, no_lm, glossary, config, select, ignore, input_format,
                              fail_on)
-    files = _check_paths(paths, None if resume else output)
+    files = _check_paths(paths, output=None if resume else output, write_baseline=write_baseline, resume=resume)
     runner = _runner(lm, no_lm, glossary, config, select, ignore, input_format)
     runner.settings.threads = threads
     skipped, done = 0, {}
@@ -282,6 +287,7 @@ def _audit_on_ray(paths, address, jobs, output, lm, no_lm, glossary, config, sel
         raise UsageError("--ray needs Ray: pip install 'mtaudit[ray]'")
     from .distributed import audit_on_ray
 
+    _check_paths(paths, output=output)
     runner = _runner(lm, no_lm, glossary, config, select, ignore, input_format)
     objs = audit_on_ray(paths, output, address=None if address == "local" else address, workers=jobs,
                         settings=runner.settings)
@@ -316,41 +322,24 @@ def fix(
 
     Exit codes: 0 no finding at or above --fail-on remains, 1 otherwise, 2 errors.
     """
-    import difflib
+    from .runner import RunError, fix_file
 
-    from .document import InputError, read_text
-    from .runner import RunError, atomic_write, fix_text
-
-    files = _check_paths(paths, None)
+    files = _check_paths(paths)
     if "-" in files:
         raise UsageError("fix works on files, not standard input")
     runner = _runner(lm, no_lm, glossary, config, select, ignore, input_format)
     errors = remaining = changed = 0
     try:
         for p in files:
-            try:
-                text = read_text(p)
-            except InputError as e:
-                print(f"mtaudit: error: {e}", file=sys.stderr)
-                errors += 1
-                continue
-            new, n, report = fix_text(runner.auditor(p), text, p, unsafe_fixes, runner.settings.input_format)
-            rank = _fail_rank(runner.fail_on(p, fail_on.value if fail_on else None))
-            remaining += sum(1 for f in report.findings if f.severity.rank >= rank)
-            if new == text:
-                continue
-            changed += 1
-            if diff:
-                sys.stdout.writelines(difflib.unified_diff(text.splitlines(keepends=True), new.splitlines(keepends=True),
-                                                           fromfile=p, tofile=f"{p} (fixed)"))
-            else:
-                try:
-                    atomic_write(Path(p), new)
-                except OSError as e:
-                    print(f"mtaudit: error: cannot write {p}: {e.strerror}", file=sys.stderr)
-                    errors += 1
-                    continue
-                print(f"mtaudit: fixed {p} ({n} edits)", file=sys.stderr)
+            res = fix_file(runner, p, unsafe=unsafe_fixes, diff=diff, out=sys.stdout,
+                           fail_on=fail_on.value if fail_on else None)
+            if res.error:
+                print(f"mtaudit: error: {res.error}", file=sys.stderr)
+            elif res.edits and not diff:
+                print(f"mtaudit: fixed {p} ({res.edits} edits)", file=sys.stderr)
+            errors += bool(res.error)
+            changed += res.changed
+            remaining += res.remaining
     except RunError as e:
         raise UsageError(str(e)) from None
     verb = "would change" if diff else "changed"

@@ -20,12 +20,16 @@ UNK001 = "major"
 """
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import defaults
 
+#: The values ``fail-on`` and ``lm`` take, here and on the command line.
+FAIL_ON_CHOICES = ("minor", "major", "critical", "never")
+LM_CHOICES = ("on", "off", "auto")
 KEYS = {"select", "ignore", "fail-on", "glossaries", "lm", "lm-excess-bits", "lm-reject-bits", "severity"}
 
 
@@ -51,72 +55,115 @@ class Config:
         return not (self.ignore and code.startswith(self.ignore))
 
 
+def _tool_table(data: dict, path: Path) -> dict | None:
+    """``[tool.mtaudit]`` of a parsed pyproject.toml (None when absent); a wrong type is an error."""
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: tool must be a table, not {_type(tool)}")
+    table = tool.get("mtaudit")
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool] mtaudit must be a table, not {_type(table)}")
+    return table
+
+
+def _type(v) -> str:
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "an array",
+            dict: "a table"}.get(type(v), type(v).__name__)
+
+
+def _parse_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: malformed TOML: {e}") from None
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read ({e.strerror})") from None
+
+
+def _resolve(start: Path) -> Path:
+    """``start`` made absolute with its links followed; a symlink loop stays as it is."""
+    try:
+        return start.resolve()
+    except (OSError, RuntimeError):
+        return start.absolute()
+
+
 def find_config(start: Path) -> Path | None:
-    d = start.resolve()
-    if d.is_file() or not d.exists():
+    d = _resolve(start)
+    if d.is_file() or not d.is_dir():
         d = d.parent
     for folder in [d, *d.parents]:
         own = folder / "mtaudit.toml"
         if own.is_file():
             return own
         py = folder / "pyproject.toml"
-        if py.is_file():
-            try:
-                if "mtaudit" in tomllib.loads(py.read_text(encoding="utf-8")).get("tool", {}):
-                    return py
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-                raise ConfigError(f"{py}: malformed TOML: {e}") from None
+        if py.is_file() and _tool_table(_parse_toml(py), py) is not None:
+            return py
     return None
 
 
-def load_config(path: Path) -> Config:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{path}: malformed TOML: {e}") from None
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read ({e.strerror})") from None
-    table = data.get("tool", {}).get("mtaudit", {}) if path.name == "pyproject.toml" else data
-    where = f"{path}: [tool.mtaudit]" if path.name == "pyproject.toml" else str(path)
-    unknown = sorted(set(table) - KEYS)
-    if unknown:
-        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(KEYS))})")
-    cfg = Config(path=path)
+def _strs(table: dict, key: str, where: str) -> list[str]:
+    v = table.get(key, [])
+    if isinstance(v, str):
+        v = [v]
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        raise ConfigError(f"{where}: {key} must be a list of strings, not {_type(v)}")
+    return v
 
-    def strs(key):
-        v = table.get(key, [])
-        if isinstance(v, str):
-            v = [v]
-        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-            raise ConfigError(f"{where}: {key} must be a list of strings")
-        return v
 
-    cfg.select = tuple(s.upper() for s in strs("select"))
-    cfg.ignore = tuple(s.upper() for s in strs("ignore"))
-    cfg.glossaries = [(path.parent / g) for g in strs("glossaries")]
-    if "fail-on" in table:
-        if table["fail-on"] not in ("minor", "major", "critical", "never"):
-            raise ConfigError(f"{where}: fail-on must be minor, major, critical or never")
-        cfg.fail_on = table["fail-on"]
-    if "lm" in table:
-        v = table["lm"]
-        v = {True: "on", False: "off"}.get(v, v)
-        if v not in ("on", "off", "auto"):
-            raise ConfigError(f"{where}: lm must be on, off or auto")
-        cfg.lm = v
-    for key in ("lm-excess-bits", "lm-reject-bits"):
-        if key in table:
-            if not isinstance(table[key], (int, float)) or isinstance(table[key], bool):
-                raise ConfigError(f"{where}: {key} must be a number")
-            setattr(cfg, key.replace("-", "_"), float(table[key]))
+def _choice(table: dict, key: str, where: str, choices: tuple[str, ...]) -> str | None:
+    if key not in table:
+        return None
+    v = table[key]
+    if key == "lm" and isinstance(v, bool):
+        v = "on" if v else "off"
+    if not isinstance(v, str) or v not in choices:
+        raise ConfigError(f"{where}: {key} must be one of {', '.join(choices)}, not {v!r}")
+    return v
+
+
+def _bits(table: dict, key: str, where: str) -> float | None:
+    if key not in table:
+        return None
+    v = table[key]
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not 0 <= v <= 1000:
+        raise ConfigError(f"{where}: {key} must be a number of bits between 0 and 1000, not {v!r}")
+    return float(v)
+
+
+def _severities(table: dict, where: str) -> dict[str, str]:
     sev = table.get("severity", {})
     if not isinstance(sev, dict):
         raise ConfigError(f"{where}: severity must be a table of CODE = \"minor|major|critical\"")
+    out = {}
     for code, v in sev.items():
-        if v not in defaults.SEVERITY_WEIGHTS:
-            raise ConfigError(f"{where}: severity.{code} must be minor, major or critical")
-        cfg.severity[code.upper()] = v
-    return cfg
+        if not isinstance(v, str) or v not in defaults.SEVERITY_WEIGHTS:
+            raise ConfigError(f"{where}: severity.{code} must be minor, major or critical, not {v!r}")
+        out[code.upper()] = v
+    return out
+
+
+def load_config(path: Path) -> Config:
+    data = _parse_toml(path)
+    if path.name == "pyproject.toml":
+        table = _tool_table(data, path) or {}
+        where = f"{path}: [tool.mtaudit]"
+    else:
+        table, where = data, str(path)
+    unknown = sorted(set(table) - KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(KEYS))})")
+    return Config(
+        path=path,
+        select=tuple(s.upper() for s in _strs(table, "select", where)),
+        ignore=tuple(s.upper() for s in _strs(table, "ignore", where)),
+        glossaries=[(path.parent / g) for g in _strs(table, "glossaries", where)],
+        fail_on=_choice(table, "fail-on", where, FAIL_ON_CHOICES),
+        lm=_choice(table, "lm", where, LM_CHOICES),
+        lm_excess_bits=_bits(table, "lm-excess-bits", where),
+        lm_reject_bits=_bits(table, "lm-reject-bits", where),
+        severity=_severities(table, where),
+    )
 
 
 def config_for(path: str | Path | None, explicit: Path | None = None) -> Config:

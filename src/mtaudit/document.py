@@ -7,7 +7,10 @@ column exclusive) are computed on demand for rendering only.
 from __future__ import annotations
 
 import bisect
+import errno
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -34,14 +37,37 @@ def decode_bytes(data: bytes, name: str = "<input>") -> str:
     return text
 
 
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
 def read_text(path: str | Path) -> str:
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"{path}: no such file")
-    if p.is_dir():
-        raise InputError(f"{path}: is a directory")
+    """A regular file's text (links followed); anything else is an InputError, never a hang: a
+    FIFO, device or socket is refused before it is opened, and opened without blocking."""
     try:
-        data = p.read_bytes()
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise InputError(f"{path}: symbolic link loop") from None
+        raise InputError(f"{path}: cannot read ({e.strerror})") from None
+    if not stat.S_ISREG(st.st_mode):
+        kind = _kind(st.st_mode)
+        raise InputError(f"{path}: is {kind}" if kind.startswith("a") else f"{path}: {kind}")
+    if st.st_size > defaults.MAX_INPUT_BYTES:
+        raise InputError(f"{path}: file is too large ({st.st_size:,} bytes; limit {defaults.MAX_INPUT_BYTES:,})")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # swapped since the stat
+                raise InputError(f"{path}: {_kind(os.fstat(fh.fileno()).st_mode)}")
+            data = fh.read(defaults.MAX_INPUT_BYTES + 1)
     except OSError as e:
         raise InputError(f"{path}: cannot read ({e.strerror})") from None
     return decode_bytes(data, str(path))

@@ -14,12 +14,14 @@ Three uses of the model's per-token surprisal (bits), sentence by sentence:
 """
 from __future__ import annotations
 
+import bisect
 import math
 import re
 
 from . import defaults, lexicon
 from .detectors import Context, Rule
 from .model import Applicability, Category, Finding, Severity
+from .spans import Intervals
 
 PREFIX = "LMF"
 
@@ -96,12 +98,18 @@ class Fluency:
 
     def detect(self, ctx: Context, toks, taken: list[tuple[int, int]], article_bpt: float | None):
         text = ctx.text
+        taken_spans = Intervals(taken)
         for (s, e), tk in zip(ctx.doc.sentences, toks):
+            ends = [b + s for _, b, _ in tk]  # token offsets ascend: a word's tokens are one run
             for m in _WORD.finditer(text, s, e):
                 ws, we = m.span()
-                if ws == s or any(a < we and ws < b for a, b in taken):
+                if ws == s or taken_spans.overlaps(ws, we):
                     continue
-                rel = [(a + s, b + s, x) for a, b, x in tk if a + s < we and ws < b + s]
+                rel = []
+                for a, b, x in tk[bisect.bisect_right(ends, ws):]:
+                    if a + s >= we:
+                        break
+                    rel.append((a + s, b + s, x))
                 if not rel:
                     continue
                 bits = sum(x for _, _, x in rel)

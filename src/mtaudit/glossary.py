@@ -132,13 +132,23 @@ def _read(path: Path) -> str:
         raise GlossaryError(path, line, "glossary is not valid UTF-8") from None
 
 
+def _text_field(path, line, d: dict, key: str) -> str:
+    v = d.get(key)
+    if v is None:
+        return ""
+    if not isinstance(v, str):
+        raise GlossaryError(path, line, f"{key} must be a string, not {type(v).__name__}")
+    return v.strip()
+
+
 def _name_entry(path, line, d: dict) -> NameEntry:
-    canonical = str(d.get("canonical") or "").strip()
+    canonical = _text_field(path, line, d, "canonical")
     if not canonical:
         raise GlossaryError(path, line, "missing canonical form")
-    typ = str(d.get("type") or "").strip()
+    typ = _text_field(path, line, d, "type")
     if typ not in NAME_TYPES:
         raise GlossaryError(path, line, f"type {typ!r} is not one of {', '.join(NAME_TYPES)}")
+
     def lst(key):
         v = d.get(key) or []
         if isinstance(v, str):
@@ -150,30 +160,37 @@ def _name_entry(path, line, d: dict) -> NameEntry:
     for v in variants + accepted:
         if v == canonical:
             raise GlossaryError(path, line, f"{v!r} is listed as a variant of itself")
-    return NameEntry(canonical, typ, variants, accepted, str(d.get("note") or ""), str(path), line)
+    return NameEntry(canonical, typ, variants, accepted, _text_field(path, line, d, "note"), str(path), line)
 
 
-def _load_yaml(path: Path, text: str) -> Glossary:
+def _yaml_entries(path: Path, text: str):
+    """The list node of a YAML names glossary (top level, or under ``names:``) and its data."""
     import yaml
 
     try:
+        root = yaml.compose(text)
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         raise GlossaryError(path, mark.line + 1 if mark else None, f"malformed YAML: {getattr(e, 'problem', e)}") from None
     if isinstance(data, dict) and "names" in data:
         data = data["names"]
-    if not isinstance(data, list):
-        raise GlossaryError(path, 1, "a YAML glossary is a list of {canonical, type, variants} mappings")
+        root = next(v for k, v in root.value if k.value == "names")
+    if not isinstance(data, list) or not isinstance(root, yaml.SequenceNode):
+        line = root.start_mark.line + 1 if root is not None else 1
+        raise GlossaryError(path, line, "a YAML glossary is a list of {canonical, type, variants} mappings")
+    return data, [n.start_mark.line + 1 for n in root.value]
+
+
+def _load_yaml(path: Path, text: str) -> Glossary:
+    data, lines = _yaml_entries(path, text)
     g = Glossary()
-    # yaml has no per-item line numbers after safe_load: compose the node tree for them
-    lines = [n.start_mark.line + 1 for n in yaml.compose(text).value] if data else []
     for item, line in zip(data, lines):
         if not isinstance(item, dict):
             raise GlossaryError(path, line, "each entry must be a mapping")
-        unknown = set(item) - set(NAME_HEADER)
+        unknown = [k for k in item if k not in NAME_HEADER]
         if unknown:
-            raise GlossaryError(path, line, f"unknown key {sorted(unknown)[0]!r}")
+            raise GlossaryError(path, line, f"unknown key {unknown[0]!r}")
         g.names.append(_name_entry(path, line, item))
     return g
 
@@ -221,10 +238,12 @@ def _load_tsv(path: Path, text: str) -> Glossary:
         elif kind == "chrome":
             import re
 
+            from .regexguard import compile_checked
+
             try:
-                re.compile(row["regex"])  # alone, so that an error speaks of the rule as written
-            except re.error as e:
-                raise GlossaryError(path, no, f"bad regex: {e}") from None
+                compile_checked(row["regex"])  # alone, so that an error speaks of the rule as written
+            except ValueError as e:
+                raise GlossaryError(path, no, str(e)) from None
             # a whole line, case-insensitive, surrounding blanks allowed
             chrome = re.compile(r"\s*(?:" + row["regex"] + r")\s*", re.IGNORECASE)
             g.chrome.append(Row(str(path), no, row, chrome))

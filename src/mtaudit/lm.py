@@ -133,6 +133,36 @@ def default_threads(workers: int = 1) -> int:
     return max(1, (os.cpu_count() or 1) // max(1, workers))
 
 
+class SurprisalCache:
+    """Least-recently-used texts' token surprisals, at most ``max_tokens`` tokens in all: a corpus
+    worker that scores text after text keeps a bounded memory."""
+
+    def __init__(self, max_tokens: int):
+        from collections import OrderedDict
+
+        self.max_tokens = max_tokens
+        self.tokens = 0
+        self._d: OrderedDict[str, list] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+    def get(self, text: str):
+        hit = self._d.get(text)
+        if hit is not None:
+            self._d.move_to_end(text)
+        return hit
+
+    def put(self, text: str, toks: list) -> None:
+        if text in self._d:
+            self.tokens -= len(self._d.pop(text))
+        self._d[text] = toks
+        self.tokens += len(toks)
+        while self.tokens > self.max_tokens and len(self._d) > 1:
+            _, old = self._d.popitem(last=False)
+            self.tokens -= len(old)
+
+
 class SmolLM:
     """Per-token surprisal (bits) with a dependency-light Llama forward pass."""
 
@@ -165,7 +195,7 @@ class SmolLM:
         eot = self.tok.token_to_id("<|endoftext|>")
         self.bos = eot if eot is not None else cfg.get("bos_token_id", 1)
         self.name = f"SmolLM2-135M-Instruct.Q4_1/{str(self.dtype).removeprefix('torch.')}"
-        self._cache: dict[str, list] = {}
+        self.cache = SurprisalCache(defaults.LM_CACHE_TOKENS)
 
     # --- the forward pass -----------------------------------------------------------
     def _rms(self, x, weight):
@@ -186,8 +216,8 @@ class SmolLM:
         h = x.shape[-1] // 2
         return torch.cat([-x[..., h:], x[..., :h]], dim=-1)
 
-    def logits(self, ids, attn_mask):
-        """ids, attn_mask: (batch, seq) long tensors (right padding) -> (batch, seq, vocab) logits."""
+    def hidden(self, ids, attn_mask):
+        """ids, attn_mask: (batch, seq) long tensors (right padding) -> (batch, seq, hidden) final states."""
         t, w = self.torch, self.w
         F = t.nn.functional
         b, n = ids.shape
@@ -212,8 +242,11 @@ class SmolLM:
             h = self._rms(x, w[p + "post_attention_layernorm.weight"]).to(dt)
             g = F.silu(F.linear(h, w[p + "mlp.gate_proj.weight"])) * F.linear(h, w[p + "mlp.up_proj.weight"])
             x = x + F.linear(g, w[p + "mlp.down_proj.weight"]).float()
-        x = self._rms(x, w["norm.weight"])
-        return F.linear(x, w["lm_head.weight"])
+        return self._rms(x, w["norm.weight"])
+
+    def logits(self, ids, attn_mask):
+        """ids, attn_mask: (batch, seq) long tensors (right padding) -> (batch, seq, vocab) logits."""
+        return self.torch.nn.functional.linear(self.hidden(ids, attn_mask), self.w["lm_head.weight"])
 
     # --- surprisal --------------------------------------------------------------------
     def encode(self, text: str):
@@ -221,38 +254,71 @@ class SmolLM:
         enc = self.tok.encode(text, add_special_tokens=False)
         return enc.ids, enc.offsets
 
+    def _pieces(self, ids: list[int]) -> list[tuple[list[int], int, int]]:
+        """A text's token ids cut into windows of at most ``LM_MAX_TOKENS`` (BOS included):
+        ``(window ids, first scored position, tokens scored)``. A window after the first starts
+        with ``LM_CONTEXT_TOKENS`` already-scored tokens as context, so memory does not grow
+        with the length of a sentence and every token keeps some context."""
+        width, ctx = defaults.LM_MAX_TOKENS - 1, defaults.LM_CONTEXT_TOKENS
+        if len(ids) <= width:
+            return [([self.bos, *ids], 1, len(ids))]
+        step = width - ctx
+        out = []
+        for a in range(0, len(ids), step):
+            lo = max(0, a - ctx)
+            b = min(len(ids), a + step)
+            out.append(([self.bos, *ids[lo:b]], 1 + a - lo, b - a))
+        return out
+
+    def _nll_bits(self, ids, mask):
+        """Each position's surprisal (bits) of the next id: (batch, seq - 1). The output head
+        runs a slice of positions at a time, so the vocabulary-wide logits never exist for the
+        whole batch at once."""
+        t = self.torch
+        x = self.hidden(ids, mask)
+        b, n, d = x.shape
+        flat = x[:, :-1].reshape(-1, d)
+        tgt = ids[:, 1:].reshape(-1)
+        out = t.empty(flat.shape[0])
+        rows = defaults.LM_HEAD_ROWS
+        for k in range(0, flat.shape[0], rows):
+            logits = t.nn.functional.linear(flat[k:k + rows], self.w["lm_head.weight"])
+            out[k:k + rows] = (logits.logsumexp(-1) - logits.gather(-1, tgt[k:k + rows, None]).squeeze(-1)) / LN2
+        return out.view(b, n - 1)
+
     def surprisal(self, texts: list[str], batch_size: int = defaults.LM_BATCH_SIZE) -> list[list[tuple[int, int, float]]]:
         """For each text: [(start, end, bits)] per token, the first token conditioned on BOS only."""
         t = self.torch
         out: dict[int, list] = {}
         todo = []
         for i, s in enumerate(texts):
-            if s in self._cache:
-                out[i] = self._cache[s]
+            hit = self.cache.get(s)
+            if hit is not None:
+                out[i] = hit
             else:
                 todo.append(i)
         encs = {i: self.encode(texts[i]) for i in todo}
-        # sort by length so a batch pads little
-        todo.sort(key=lambda i: len(encs[i][0]))
+        # by length, so a batch pads little (a text repeated in one call is scored each time:
+        # with bfloat16 layers the batch a text shares changes its bits slightly)
+        pieces = [(i, k, *p) for i in todo for k, p in enumerate(self._pieces(encs[i][0]))]
+        pieces.sort(key=lambda p: len(p[2]))
+        bits: dict[int, dict[int, list[float]]] = {i: {} for i in todo}
         with t.inference_mode():
-            for k in range(0, len(todo), batch_size):
-                chunk = todo[k:k + batch_size]
-                n = max(len(encs[i][0]) for i in chunk) + 1
+            for k in range(0, len(pieces), batch_size):
+                chunk = pieces[k:k + batch_size]
+                n = max(len(p[2]) for p in chunk)
                 ids = t.full((len(chunk), n), self.bos, dtype=t.long)
                 mask = t.zeros((len(chunk), n), dtype=t.long)
-                for r, i in enumerate(chunk):
-                    seq = [self.bos] + encs[i][0]
+                for r, (_, _, seq, _, _) in enumerate(chunk):
                     ids[r, :len(seq)] = t.tensor(seq)
                     mask[r, :len(seq)] = 1
-                logp = t.log_softmax(self.logits(ids, mask), dim=-1)
-                tgt = ids[:, 1:]
-                nll = -logp[:, :-1].gather(-1, tgt.unsqueeze(-1)).squeeze(-1) / LN2
-                for r, i in enumerate(chunk):
-                    m = len(encs[i][0])
-                    bits = nll[r, :m].tolist()
-                    res = [(s, e, b) for (s, e), b in zip(encs[i][1], bits)]
-                    out[i] = res
-                    self._cache[texts[i]] = res
+                nll = self._nll_bits(ids, mask)
+                for r, (i, j, _, first, count) in enumerate(chunk):
+                    bits[i][j] = nll[r, first - 1:first - 1 + count].tolist()
+        for i in todo:
+            flat = [b for j in sorted(bits[i]) for b in bits[i][j]]
+            out[i] = [(a, e, b) for (a, e), b in zip(encs[i][1], flat)]
+            self.cache.put(texts[i], out[i])
         return [out[i] for i in range(len(texts))]
 
     def total_bits(self, texts: list[str]) -> list[float]:

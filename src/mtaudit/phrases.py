@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .model import Category, Severity
+from .regexguard import compile_checked, group_is_numeric
 
 # irregular verbs: lemma -> (past, participle, 3sg?)
 _IRREGULAR = {
@@ -177,9 +178,9 @@ def compile_rule(row) -> Rule:
     ctx = None
     if c.get("context"):
         try:
-            ctx = re.compile(c["context"], re.IGNORECASE)
-        except re.error as e:
-            raise GlossaryError(row.path, row.line, f"bad context regex: {e}") from None
+            ctx = compile_checked(c["context"], re.IGNORECASE)
+        except ValueError as e:
+            raise GlossaryError(row.path, row.line, f"context: {e}") from None
     return Rule(pat, regex, reps, cat, sev, ctx, c.get("note", ""), lemmas, row.path, row.line)
 
 
@@ -266,9 +267,9 @@ def compile_pattern(row) -> PatternRule:
 
     c = row.cells
     try:
-        rx = re.compile(c["regex"])
-    except re.error as e:
-        raise GlossaryError(row.path, row.line, f"bad regex: {e}") from None
+        rx = compile_checked(c["regex"])
+    except ValueError as e:
+        raise GlossaryError(row.path, row.line, str(e)) from None
     if not c["replacement"]:
         raise GlossaryError(row.path, row.line, "no replacement")
     cat, sev = _category_severity(row, "style/unidiomatic", "minor")
@@ -279,6 +280,10 @@ def compile_pattern(row) -> PatternRule:
     for g in re.findall(r"\\(\d+)", c["replacement"]):
         if int(g) > rx.groups:
             raise GlossaryError(row.path, row.line, f"replacement uses group \\{g}; the regex has {rx.groups}")
+    for name, g in re.findall(r"#(\w+)\(\\(\d+)\)", c["replacement"]):
+        if name in NUMERIC_HELPERS and not group_is_numeric(c["regex"], int(g)):
+            raise GlossaryError(row.path, row.line, f"#{name}() needs a number, but group \\{g} can match "
+                                "other characters")
     min_gain = None
     if "min_gain" in c:
         try:
@@ -291,6 +296,8 @@ def compile_pattern(row) -> PatternRule:
 
 
 def ordinal(n: str) -> str:
+    if not n.isdigit():
+        return n
     i = int(n)
     suffix = "th" if 10 <= i % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(i % 10, "th")
     return f"{i}{suffix}"
@@ -362,6 +369,8 @@ HELPERS = {
     "month": lambda a: _MONTHS[int(a) - 1] if a.isdigit() and 1 <= int(a) <= 12 else a,
 }
 _HELPER_CALL = re.compile(r"#(\w+)\(")
+#: helpers whose argument must be a capture group of digits only (checked at load)
+NUMERIC_HELPERS = ("ord",)
 
 
 def render_pattern(rule: PatternRule, m: re.Match, countries: dict[str, str]) -> str:

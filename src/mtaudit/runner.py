@@ -66,17 +66,19 @@ class Runner:
         self.warn = warn or (lambda msg: print(f"mtaudit: warning: {msg}", file=sys.stderr))
 
     def config(self, path: str | None) -> Config:
+        from .api import check_codes
         from .config import ConfigError
 
         try:
             cfg = config_for(path, self.settings.config)
+            if self.settings.select:  # a selection on the command line replaces the config's select and ignore
+                cfg.select = self.settings.select
+                cfg.ignore = ()
+            if self.settings.ignore:
+                cfg.ignore = cfg.ignore + self.settings.ignore
+            check_codes(cfg)
         except ConfigError as e:
             raise RunError(f"config error: {e}") from None
-        if self.settings.select:  # a selection on the command line replaces the config's select and ignore
-            cfg.select = self.settings.select
-            cfg.ignore = ()
-        if self.settings.ignore:
-            cfg.ignore = cfg.ignore + self.settings.ignore
         return cfg
 
     def auditor(self, path: str | None):
@@ -118,17 +120,70 @@ class Runner:
         return cli_value or self.config(path).fail_on or defaults.FAIL_ON
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write beside the file, then rename over it: a killed run leaves the old file whole."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".mtaudit-tmp", dir=path.parent)
+def _identity(path) -> tuple[int, int] | None:
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return st.st_dev, st.st_ino
+
+
+def check_not_input(target: Path | None, files: list[str], option: str) -> None:
+    """Refuse to write ``target`` when it is one of the input files by identity (same device and
+    inode: a hard link or a symlink to an input counts, whatever its path)."""
+    if target is None:
+        return
+    ident = _identity(target)
+    if ident is None:
+        return
+    for f in files:
+        if f != "-" and _identity(f) == ident:
+            raise RunError(f"{option} {target} is the input file {f}; refusing to overwrite it")
+
+
+TMP_SUFFIX = ".mtaudit-tmp"
+
+
+def remove_stale_temps(path: Path) -> int:
+    """Delete temporary files an interrupted ``fix`` of ``path`` left beside it; returns how many."""
+    n = 0
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*{TMP_SUFFIX}"):
+        try:
+            tmp.unlink()
+            n += 1
+        except OSError:
+            pass
+    return n
+
+
+def write_target(path: Path) -> Path:
+    """The file that rewriting ``path`` changes: a symlink's final target (so the link stays a
+    link). A file with more than one hard link is refused: replacing it would cut it off from its
+    other names, and rewriting it in place could leave it half-written."""
+    real = Path(os.path.realpath(path))
+    st = os.stat(real)
+    if st.st_nlink > 1:
+        raise RunError(f"{path}: has {st.st_nlink} hard links; fix replaces files atomically, which would "
+                       "separate it from its other links: fix a copy, or use --diff")
+    return real
+
+
+def atomic_write(path: Path, text: str, bom: bool = False) -> None:
+    """Write beside the file, then rename over it: a killed run leaves the old file whole (and
+    at worst a temporary file, removed by the next ``fix`` of the same file). The mode and, where
+    permitted, the owner of the old file are kept; ``bom`` writes a UTF-8 byte-order mark first."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TMP_SUFFIX, dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         try:
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
+            st = path.stat()
+            os.chmod(tmp, st.st_mode & 0o7777)
+            if (st.st_uid, st.st_gid) != (os.getuid(), os.getgid()):
+                os.chown(tmp, st.st_uid, st.st_gid)
         except OSError:
             pass
         os.replace(tmp, path)
@@ -140,18 +195,83 @@ def atomic_write(path: Path, text: str) -> None:
         raise
 
 
-def fix_text(auditor, text: str, path: str | None, unsafe: bool, input_format=None, max_passes: int = 4):
-    """Apply fixes until none applies (overlapping fixes need a second pass), so that
-    running fix again changes nothing. Returns (new_text, applied_count, final_report)."""
+def has_bom(path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(3) == b"\xef\xbb\xbf"
+
+
+class NoFixedPoint(RunError):
+    """Fixes kept changing the text for ``MAX_FIX_PASSES`` passes."""
+
+
+def fix_text(auditor, text: str, path: str | None, unsafe: bool, input_format=None):
+    """Apply fixes until none applies (overlapping fixes need further passes), so that running
+    fix again changes nothing. Returns (new_text, applied_count, final_report); NoFixedPoint when
+    the text still changes after ``defaults.MAX_FIX_PASSES`` passes (the file is left alone)."""
+    from . import defaults
     from .fixes import apply_fixes
 
     applied = 0
     report = auditor.audit_text(text, path, input_format)
-    for _ in range(max_passes):
+    for _ in range(defaults.MAX_FIX_PASSES):
         new, done = apply_fixes(text, report.findings, unsafe=unsafe)
         if not done or new == text:
-            break
+            return text, applied, report
         applied += len(done)
         text = new
         report = auditor.audit_text(text, path, input_format)
-    return text, applied, report
+    raise NoFixedPoint(f"{path}: fixes still change the text after {defaults.MAX_FIX_PASSES} passes; "
+                       "left unchanged (please report this article)")
+
+
+@dataclass
+class FixResult:
+    changed: bool = False
+    edits: int = 0
+    remaining: int = 0  # findings at or above fail-on left after fixing
+    error: str | None = None
+
+
+def fix_file(runner: Runner, path: str, *, unsafe: bool, diff: bool, out, fail_on: str | None) -> FixResult:
+    """Fix one file in place (or write its diff to ``out``). What is guaranteed: the file is
+    replaced atomically or not at all; a symlink stays a link and its target is rewritten; the
+    mode, the owner (where permitted) and a UTF-8 byte-order mark are kept; a file with several
+    hard links is refused; a second run changes nothing (fixes are applied to a fixed point)."""
+    import difflib
+
+    from .document import InputError, read_text
+
+    try:
+        text = read_text(path)
+        new, n, report = fix_text(runner.auditor(path), text, path, unsafe, runner.settings.input_format)
+    except InputError as e:
+        return FixResult(error=str(e))
+    except NoFixedPoint as e:
+        return FixResult(error=str(e))
+    rank = fail_rank(runner.fail_on(path, fail_on))
+    res = FixResult(remaining=sum(1 for f in report.findings if f.severity.rank >= rank))
+    if new == text:
+        return res
+    if diff:
+        out.writelines(difflib.unified_diff(text.splitlines(keepends=True), new.splitlines(keepends=True),
+                                            fromfile=path, tofile=f"{path} (fixed)"))
+        res.changed, res.edits = True, n
+        return res
+    try:
+        target = write_target(Path(path))
+        remove_stale_temps(target)
+        atomic_write(target, new, bom=has_bom(target))
+    except RunError as e:
+        res.error = str(e)
+    except OSError as e:
+        res.error = f"cannot write {path}: {e.strerror}"
+    else:
+        res.changed, res.edits = True, n
+    return res
+
+
+def fail_rank(fail_on: str) -> int:
+    """The lowest severity rank that fails a run (``never``: none)."""
+    from .model import Severity
+
+    return 99 if fail_on == "never" else Severity(fail_on).rank

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path, PurePath
+from urllib.parse import quote
 from xml.sax.saxutils import escape, quoteattr
 
 from .. import __version__
@@ -26,19 +28,19 @@ def render_sarif(reports, out) -> None:
     for r in reports:
         if r.error:
             continue
-        artifacts.append({"location": {"uri": _uri(r.path)}, "encoding": "utf-8"})
+        artifacts.append({"location": _location(r.path), "encoding": "utf-8"})
         doc = r.document
         for f in r.findings:
             res = {
                 "ruleId": f.code, "ruleIndex": index.get(f.code, -1), "level": LEVELS[f.severity.value],
                 "message": {"text": f.message},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(r.path)},
+                "locations": [{"physicalLocation": {"artifactLocation": _location(r.path),
                                                     "region": _region(doc, f)}}],
                 "properties": {"category": f.category.value, "confidence": f.confidence,
                                "severity": f.severity.value},
             }
             fixes = [{"description": {"text": f"replace with {fx.replacement!r} ({fx.applicability.value})"},
-                      "artifactChanges": [{"artifactLocation": {"uri": _uri(r.path)},
+                      "artifactChanges": [{"artifactLocation": _location(r.path),
                                            "replacements": [{"deletedRegion": _region(doc, f),
                                                              "insertedContent": {"text": fx.replacement}}]}]}
                      for fx in f.fixes if fx.applicability.value != "display-only"]
@@ -47,7 +49,7 @@ def render_sarif(reports, out) -> None:
             results.append(res)
     invocation = {"executionSuccessful": not any(r.error for r in reports)}
     notes = [{"message": {"text": r.error}, "level": "error",
-              "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(r.path)}}}]}
+              "locations": [{"physicalLocation": {"artifactLocation": _location(r.path)}}]}
              for r in reports if r.error]
     if notes:
         invocation["toolExecutionNotifications"] = notes
@@ -65,6 +67,7 @@ def render_sarif(reports, out) -> None:
                            "defaultConfiguration": {"level": LEVELS[rules[c].severity.value]},
                            "properties": {"category": rules[c].category.value}} for c in codes]}},
             "columnKind": "unicodeCodePoints",
+            "originalUriBaseIds": {SRCROOT: {"uri": Path.cwd().as_uri().rstrip("/") + "/"}},
             "artifacts": artifacts,
             "invocations": [invocation],
             "results": results,
@@ -74,10 +77,18 @@ def render_sarif(reports, out) -> None:
     out.write("\n")
 
 
-def _uri(path) -> str:
-    from pathlib import PurePath
+SRCROOT = "%SRCROOT%"
 
-    return PurePath(str(path or "stdin")).as_posix()
+
+def _location(path) -> dict:
+    """A SARIF artifactLocation: an RFC 3986 URI reference, percent-encoded; a relative path is
+    relative to the run's ``%SRCROOT%`` (the working folder), an absolute one a ``file:`` URI."""
+    p = str(path or "-")
+    if p == "-":
+        return {"uri": "stdin"}
+    if PurePath(p).is_absolute():
+        return {"uri": Path(p).as_uri()}
+    return {"uri": quote(PurePath(p).as_posix(), safe="/"), "uriBaseId": SRCROOT}
 
 
 def _gh_escape(s: str, prop: bool = False) -> str:
