@@ -35,3 +35,33 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "lm" in item.keywords:
             item.add_marker(skip)
+
+
+def run_cli(*args, cwd=None, input=None, env=None, timeout=None):
+    """``mtaudit ARGS`` in this process through ``cli.main`` (no interpreter start-up, glossaries
+    and the model stay loaded between calls), returning what ``subprocess.run`` would."""
+    import contextlib
+    import io
+    import subprocess
+
+    from mtaudit.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    stdin = io.TextIOWrapper(io.BytesIO((input or "").encode("utf-8")), encoding="utf-8")
+    old_cwd, old_env, old_stdin = os.getcwd(), dict(os.environ), sys.stdin
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        if env is not None:
+            os.environ.clear()
+            os.environ.update(env)
+        sys.stdin = stdin
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            rc = main([str(a) for a in args])
+    finally:
+        sys.stdin = old_stdin
+        os.chdir(old_cwd)
+        if env is not None:
+            os.environ.clear()
+            os.environ.update(old_env)
+    return subprocess.CompletedProcess(list(args), rc, out.getvalue(), err.getvalue())

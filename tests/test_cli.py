@@ -6,14 +6,13 @@ import sys
 
 import pytest
 
-from conftest import ROOT, SHARED
+from conftest import ROOT, SHARED, run_cli
 
 SAMPLE = ROOT / "samples" / "kursk-withdrawal.txt"
 
 
-def run(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "mtaudit.cli", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=120)
+def run(*args, **kw):
+    return run_cli(*args, **kw)
 
 
 def test_exit_codes(tmp_path):
@@ -124,6 +123,7 @@ def test_every_rule_docstring_has_four_parts():
             assert part in doc, f"{code} docstring lacks {part!r}"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (SHARED / "corpora" / "clean-news-wmt21").is_dir(), reason="needs ../shared/corpora")
 def test_offset_invariant_and_false_alarm_rate_on_clean_news(auditor):
     from mtaudit.document import read_text

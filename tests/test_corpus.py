@@ -9,15 +9,14 @@ import time
 
 import pytest
 
-from conftest import ROOT, SHARED
+from conftest import ROOT, SHARED, run_cli
 
 CLEAN = SHARED / "corpora" / "clean-news-wmt21"
 needs_corpus = pytest.mark.skipif(not CLEAN.is_dir(), reason="needs ../shared/corpora")
 
 
 def run(*args, **kw):
-    return subprocess.run([sys.executable, "-m", "mtaudit.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=600, **kw)
+    return run_cli(*args, **kw)
 
 
 def key(obj):
@@ -42,6 +41,7 @@ def test_folder_expansion_skips_companions_and_hidden(tmp_path):
     assert expand_paths([str(tmp_path / "*.txt")]) == [str(tmp_path / "b.txt")]
 
 
+@pytest.mark.slow
 @needs_corpus
 def test_jobs_2_streams_one_line_per_article_and_matches_jobs_1():
     r2 = run("audit", CLEAN, "--format", "jsonl", "--jobs", "2", "--no-lm")
@@ -53,6 +53,7 @@ def test_jobs_2_streams_one_line_per_article_and_matches_jobs_1():
     assert "65 articles" in r2.stderr and "mean MQM score" in r2.stderr
 
 
+@pytest.mark.slow
 def test_bad_file_gets_an_error_line_and_does_not_stop_the_run(tmp_path):
     (tmp_path / "a.txt").write_text("Troops left Southzha.\n", encoding="utf-8")
     (tmp_path / "b.txt").write_bytes(b"\xff\xfe broken")
@@ -64,6 +65,7 @@ def test_bad_file_gets_an_error_line_and_does_not_stop_the_run(tmp_path):
     assert r.returncode == 2 and "2 failures" in r.stderr
 
 
+@pytest.mark.slow
 @needs_corpus
 def test_interrupted_run_resumes_to_the_same_results(tmp_path):
     corpus = tmp_path / "corpus"
@@ -98,6 +100,7 @@ def test_interrupted_run_resumes_to_the_same_results(tmp_path):
     assert "(64 already done)" in r.stderr
 
 
+@pytest.mark.slow
 @needs_corpus
 def test_ray_path_matches_local_path(tmp_path):
     ray = pytest.importorskip("ray")

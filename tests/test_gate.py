@@ -10,15 +10,14 @@ import time
 
 import pytest
 
-from conftest import ROOT, SHARED
+from conftest import ROOT, SHARED, run_cli
 
 SAMPLE = ROOT / "samples" / "kursk-withdrawal.txt"
 CLEAN = SHARED / "corpora" / "clean-news-wmt21"
 
 
-def run(*args, cwd=None, input=None, env=None):
-    return subprocess.run([sys.executable, "-m", "mtaudit.cli", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=300, input=input, env=env)
+def run(*args, **kw):
+    return run_cli(*args, **kw)
 
 
 # --- the gate -------------------------------------------------------------------------------
@@ -26,6 +25,7 @@ def test_sample_fails_major_gate():
     assert run("audit", SAMPLE, "--no-lm", "--fail-on", "major").returncode == 1
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not CLEAN.is_dir(), reason="needs ../shared/corpora")
 def test_every_clean_article_passes_major_gate():
     r = run("audit", CLEAN, "--no-lm", "--fail-on", "major", "--format", "jsonl")

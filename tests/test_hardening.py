@@ -99,6 +99,7 @@ def test_unknown_selector_on_the_command_line(tmp_path, capsys):
     assert rc == 0
 
 
+@pytest.mark.slow
 def test_config_error_from_a_worker_process_is_one_line(tmp_path):
     (tmp_path / "mtaudit.toml").write_text('lm = ["on"]\n', encoding="utf-8")
     for i in range(2):

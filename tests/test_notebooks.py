@@ -17,6 +17,7 @@ def test_notebook_is_stored_without_outputs(path):
 
 
 @pytest.mark.lm
+@pytest.mark.notebook
 @pytest.mark.skipif(not (SHARED / "corpora").is_dir(), reason="needs ../shared/corpora")
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_executes(path):
