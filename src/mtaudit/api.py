@@ -8,7 +8,6 @@ from typing import Any
 
 from . import defaults
 from .detectors import DETECTORS, Context, Resources
-from .config import LM_CHOICES
 from .document import Document, InputError, read_text
 from .fixes import apply_fixes
 from .glossary import load as load_glossary
@@ -133,7 +132,7 @@ class Auditor:
             lm = config.lm or defaults.LM_MODE
         if isinstance(lm, bool):
             lm = "on" if lm else "off"
-        if lm not in LM_CHOICES:
+        if lm not in defaults.LM_CHOICES:
             raise ValueError(f"lm must be on, off or auto, not {lm!r}")
         check_codes(config)
         self.glossary = load_glossary([*config.glossaries, *glossaries], builtin=builtin_glossaries)

@@ -1,7 +1,6 @@
 """The `mtaudit` command line: a thin layer over :mod:`mtaudit.api`."""
 from __future__ import annotations
 
-import json
 import sys
 from enum import Enum
 from pathlib import Path
@@ -15,44 +14,19 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   rich_markup_mode=None, help="Audit machine-translated English before it is published.")
 
 
-class Format(str, Enum):
-    text = "text"
-    json = "json"
-    jsonl = "jsonl"
-    sarif = "sarif"
-    github = "github"
-    junit = "junit"
-    html = "html"
+def _choices(name: str, values) -> type[Enum]:
+    return Enum(name, {v: v for v in values}, type=str)
 
 
-class InputFormat(str, Enum):
-    auto = "auto"
-    txt = "txt"
-    md = "md"
-    html = "html"
-
-
-class FailOn(str, Enum):
-    minor = "minor"
-    major = "major"
-    critical = "critical"
-    never = "never"
-
-
-class LMMode(str, Enum):
-    on = "on"
-    off = "off"
-    auto = "auto"
+Format = _choices("Format", defaults.REPORT_FORMATS)
+InputFormat = _choices("InputFormat", defaults.INPUT_FORMATS)
+FailOn = _choices("FailOn", defaults.FAIL_ON_CHOICES)
+LMMode = _choices("LMMode", defaults.LM_CHOICES)
+EvalFormat = _choices("EvalFormat", ("text", "json", "markdown"))
 
 
 class UsageError(Exception):
     """A one-line error for the user; exit code 2."""
-
-
-def _fail_rank(fail_on: str) -> int:
-    from .runner import fail_rank
-
-    return fail_rank(fail_on)
 
 
 def _make_auditor(lm: str, glossary: list[Path]):
@@ -71,70 +45,25 @@ def _make_auditor(lm: str, glossary: list[Path]):
     return auditor
 
 
-class _progress:
-    """A rich progress bar on stderr when stderr is a terminal; silent otherwise."""
-
-    def __init__(self, total: int):
-        self.total = total
-        self.bar = None
-
-    def __enter__(self):
-        if self.total > 1 and sys.stderr.isatty():
-            from rich.console import Console
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn)
-
-            self.bar = Progress(TextColumn("auditing"), BarColumn(), MofNCompleteColumn(),
-                                TextColumn("{task.fields[rate]} articles/s"), TimeRemainingColumn(),
-                                console=Console(stderr=True), transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task("audit", total=self.total, rate="-")
-            import time
-
-            self.t0 = time.perf_counter()
-        return self.advance
-
-    def advance(self, _name=None):
-        if self.bar is not None:
-            import time
-
-            done = self.bar.tasks[0].completed + 1
-            rate = done / max(1e-9, time.perf_counter() - self.t0)
-            self.bar.update(self.task, advance=1, rate=f"{rate:.2f}")
-
-    def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.stop()
-        return False
-
-
 def _codes(value: Optional[str]) -> tuple[str, ...]:
     return tuple(c.strip().upper() for c in (value or "").split(",") if c.strip())
 
 
-def _runner(lm, no_lm, glossary, config, select, ignore, input_format):
-    from .runner import Runner, Settings
+def _settings(lm, no_lm, glossary, config, select, ignore, input_format):
+    from .runner import Settings
 
     if config is not None and not config.is_file():
         raise UsageError(f"--config {config}: no such file")
-    return Runner(Settings(lm="off" if no_lm else (lm.value if lm else None), glossaries=list(glossary),
-                           config=config, select=_codes(select), ignore=_codes(ignore),
-                           input_format=None if input_format == InputFormat.auto else input_format.value))
+    return Settings(lm="off" if no_lm else (lm.value if lm else None), glossaries=list(glossary), config=config,
+                    select=_codes(select), ignore=_codes(ignore),
+                    input_format=None if input_format == InputFormat.auto else input_format.value)
 
 
-def _check_paths(paths, **targets):
-    """The input files; every option that writes (``output=``, ``write_baseline=``...) is refused
-    when it names one of them, by identity (device and inode), not by path."""
-    from .runner import RunError, check_not_input, expand_paths
+def _runner(*args):
+    from .run import warn
+    from .runner import Runner
 
-    files = expand_paths(paths)
-    if not files:
-        raise UsageError("no input files (folders are searched for .txt, .md and .html)")
-    try:
-        for option, target in targets.items():
-            check_not_input(target, files, "--" + option.replace("_", "-"))
-    except RunError as e:
-        raise UsageError(str(e)) from None
-    return files
+    return Runner(_settings(*args), warn=warn)
 
 
 LM_OPT = typer.Option(None, "--lm", help="Language model: on, off, or auto (fall back to rules). Default: config, else on.")
@@ -172,135 +101,27 @@ def audit(
 
     Exit codes: 0 no finding at or above --fail-on, 1 otherwise, 2 usage or input error.
     """
-    from . import baseline as bl
-    from .corpus import Summary, audit_many, pending, read_done, truncate_partial_line
-    from .reporters import render
-    from .runner import RunError
-
-    if resume is not None:
-        if output is not None and output.resolve() != resume.resolve():
-            raise UsageError("--resume FILE appends to FILE; leave out --output or give the same file")
-        if format not in (Format.jsonl, Format.text):  # text is the default: --resume implies jsonl
-            raise UsageError("--resume works with --format jsonl")
-        format, output = Format.jsonl, resume
-    if jobs < 1:
-        raise UsageError("--jobs must be at least 1")
-    if ray is not None:
-        return _audit_on_ray(paths, ray, jobs, output, lm, no_lm, glossary, config, select, ignore, input_format,
-                             fail_on)
-    files = _check_paths(paths, output=None if resume else output, write_baseline=write_baseline, resume=resume)
-    runner = _runner(lm, no_lm, glossary, config, select, ignore, input_format)
-    runner.settings.threads = threads
-    skipped, done = 0, {}
-    if resume is not None:
-        done = read_done(resume)
-        files, skipped = pending(files, done)
-    summary = Summary()
-    for line in done.values():
-        summary.add_line(json.loads(line))
-    stream = format == Format.jsonl and write_baseline is None and baseline is None
-    reports = []
-    try:
-        # check the configuration (and load the model) up front: a bad config stops the run at once
-        if jobs == 1:
-            results = (runner.audit(p) for p in files)
-        else:
-            if files and files[0] != "-":
-                runner.config(files[0])  # a malformed config stops the run before workers start
-            results = audit_many(runner.settings, files, jobs=jobs, threads=threads)
-        out_fh = None
-        if stream:
-            if resume is not None:
-                truncate_partial_line(resume)
-                out_fh = open(resume, "a", encoding="utf-8")
-            elif output is not None:
-                out_fh = open(output, "w", encoding="utf-8")
-            else:
-                out_fh = sys.stdout
-        with _progress(len(files)) as advance:
-            for r in results:
-                summary.add(r)
-                if stream:
-                    out_fh.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
-                    out_fh.flush()
-                reports.append(r)
-                advance(r.path)
-        if out_fh not in (None, sys.stdout):
-            out_fh.close()
-        order = {p: i for i, p in enumerate(files)}
-        reports.sort(key=lambda r: order.get(r.path, 0))
-        fail = {r.path: _fail_rank(runner.fail_on(r.path, fail_on.value if fail_on else None)) for r in reports}
-    except RunError as e:
-        raise UsageError(str(e)) from None
-    except OSError as e:
-        raise UsageError(f"cannot write {e.filename}: {e.strerror}") from None
-    if len(files) + skipped > 1 or resume is not None:
-        print(summary.render(skipped), file=sys.stderr)
-    if write_baseline is not None:
-        n = bl.write(write_baseline, reports)
-        print(f"mtaudit: wrote {n} findings to baseline {write_baseline}", file=sys.stderr)
-        raise typer.Exit(2 if any(r.error for r in reports) else 0)
-    if baseline is not None:
-        try:
-            stale = bl.apply(bl.load(baseline), reports)
-        except bl.BaselineError as e:
-            raise UsageError(str(e)) from None
-        for e in stale:
-            print(f"mtaudit: warning: baseline entry no longer matches: {e['path']}: {e['code']} {e['text']!r}",
-                  file=sys.stderr)
-    for r in reports:
-        for u in r.unused_suppressions:
-            print(f"mtaudit: warning: {r.path}:{u['line']}: unused suppression {u['directive']}", file=sys.stderr)
-    fail_rank = min(fail.values()) if fail else 99
-
-    def emit(out, color):
-        if format == Format.junit:
-            from .reporters.ci import render_junit
-
-            render_junit(reports, out, fail_rank)
-        else:
-            render(format.value, reports, out, color=color)
-
-    if stream:
-        pass  # already written, line by line
-    elif output is not None:
-        try:
-            with open(output, "w", encoding="utf-8") as out:
-                emit(out, False)
-        except OSError as e:
-            raise UsageError(f"cannot write {output}: {e.strerror}") from None
-    else:
-        emit(sys.stdout, None if format == Format.text else False)
-    for r in reports:
-        if r.error:
-            print(f"mtaudit: error: {r.error}", file=sys.stderr)
-    if any(r.error for r in reports) or summary.failures:
-        raise typer.Exit(2)
-    failing = sum(1 for r in reports for f in r.findings if f.severity.rank >= fail[r.path])
-    raise typer.Exit(1 if failing else 0)
-
-
-def _audit_on_ray(paths, address, jobs, output, lm, no_lm, glossary, config, select, ignore, input_format, fail_on):
     import importlib.util
 
-    if importlib.util.find_spec("ray") is None:
+    from .run import RunOptions, run
+
+    if ray is not None and importlib.util.find_spec("ray") is None:
         raise UsageError("--ray needs Ray: pip install 'mtaudit[ray]'")
-    from .distributed import audit_on_ray
+    opts = RunOptions(paths=list(paths), settings=_settings(lm, no_lm, glossary, config, select, ignore, input_format),
+                      format=format.value, fail_on=fail_on.value if fail_on else None, output=output,
+                      baseline=baseline, write_baseline=write_baseline, resume=resume, jobs=jobs, threads=threads,
+                      ray=ray)
+    raise typer.Exit(_guard(run, opts))
 
-    _check_paths(paths, output=output)
-    runner = _runner(lm, no_lm, glossary, config, select, ignore, input_format)
-    objs = audit_on_ray(paths, output, address=None if address == "local" else address, workers=jobs,
-                        settings=runner.settings)
-    if output is None:
-        for o in objs:
-            sys.stdout.write(json.dumps(o, ensure_ascii=False) + "\n")
-    if any(o.get("error") for o in objs):
-        raise typer.Exit(2)
-    rank = _fail_rank(fail_on.value if fail_on else defaults.FAIL_ON)
-    from .model import Severity
 
-    bad = any(Severity(f["severity"]).rank >= rank for o in objs for f in o["findings"])
-    raise typer.Exit(1 if bad else 0)
+def _guard(fn, *args) -> int:
+    """Run ``fn``; its RunError becomes a one-line usage error (exit code 2)."""
+    from .runner import RunError
+
+    try:
+        return fn(*args)
+    except RunError as e:
+        raise UsageError(str(e)) from None
 
 
 @app.command()
@@ -322,36 +143,10 @@ def fix(
 
     Exit codes: 0 no finding at or above --fail-on remains, 1 otherwise, 2 errors.
     """
-    from .runner import RunError, fix_file
+    from .runner import fix_files
 
-    files = _check_paths(paths)
-    if "-" in files:
-        raise UsageError("fix works on files, not standard input")
-    runner = _runner(lm, no_lm, glossary, config, select, ignore, input_format)
-    errors = remaining = changed = 0
-    try:
-        for p in files:
-            res = fix_file(runner, p, unsafe=unsafe_fixes, diff=diff, out=sys.stdout,
-                           fail_on=fail_on.value if fail_on else None)
-            if res.error:
-                print(f"mtaudit: error: {res.error}", file=sys.stderr)
-            elif res.edits and not diff:
-                print(f"mtaudit: fixed {p} ({res.edits} edits)", file=sys.stderr)
-            errors += bool(res.error)
-            changed += res.changed
-            remaining += res.remaining
-    except RunError as e:
-        raise UsageError(str(e)) from None
-    verb = "would change" if diff else "changed"
-    print(f"mtaudit: {verb} {changed} of {len(files)} files; {remaining} findings at or above --fail-on remain",
-          file=sys.stderr)
-    raise typer.Exit(2 if errors else (1 if remaining else 0))
-
-
-class EvalFormat(str, Enum):
-    text = "text"
-    json = "json"
-    markdown = "markdown"
+    raise typer.Exit(_guard(fix_files, _runner(lm, no_lm, glossary, config, select, ignore, input_format), paths,
+                            unsafe_fixes, diff, fail_on.value if fail_on else None))
 
 
 @app.command("eval")

@@ -27,9 +27,8 @@ from pathlib import Path
 
 from . import defaults
 
-#: The values ``fail-on`` and ``lm`` take, here and on the command line.
-FAIL_ON_CHOICES = ("minor", "major", "critical", "never")
-LM_CHOICES = ("on", "off", "auto")
+FAIL_ON_CHOICES = defaults.FAIL_ON_CHOICES
+LM_CHOICES = defaults.LM_CHOICES
 KEYS = {"select", "ignore", "fail-on", "glossaries", "lm", "lm-excess-bits", "lm-reject-bits", "severity"}
 
 

@@ -13,6 +13,12 @@ REPORT_SCHEMA = "mtaudit.report/1"
 
 #: Lowest severity that makes `mtaudit audit` exit 1.
 FAIL_ON = "minor"
+#: The values of `--fail-on` / `fail-on` and `--lm` / `lm` (CLI, config and API read these).
+FAIL_ON_CHOICES = ("minor", "major", "critical", "never")
+LM_CHOICES = ("on", "off", "auto")
+#: Report formats of `mtaudit audit --format`, and input formats of `--input-format`.
+REPORT_FORMATS = ("text", "json", "jsonl", "sarif", "github", "junit", "html")
+INPUT_FORMATS = ("auto", "txt", "md", "html")
 
 #: MQM-style penalty weights per severity (see docs/annotation-format).
 SEVERITY_WEIGHTS = {"minor": 1, "major": 5, "critical": 10}

@@ -275,3 +275,26 @@ def fail_rank(fail_on: str) -> int:
     from .model import Severity
 
     return 99 if fail_on == "never" else Severity(fail_on).rank
+
+
+def fix_files(runner: Runner, paths, unsafe: bool, diff: bool, fail_on: str | None) -> int:
+    """``mtaudit fix``: fix (or diff) every file; one line per file on stderr; the exit code."""
+    files = expand_paths(paths)
+    if not files:
+        raise RunError("no input files (folders are searched for .txt, .md and .html)")
+    if "-" in files:
+        raise RunError("fix works on files, not standard input")
+    errors = remaining = changed = 0
+    for p in files:
+        res = fix_file(runner, p, unsafe=unsafe, diff=diff, out=sys.stdout, fail_on=fail_on)
+        if res.error:
+            print(f"mtaudit: error: {res.error}", file=sys.stderr)
+        elif res.edits and not diff:
+            print(f"mtaudit: fixed {p} ({res.edits} edits)", file=sys.stderr)
+        errors += bool(res.error)
+        changed += res.changed
+        remaining += res.remaining
+    verb = "would change" if diff else "changed"
+    print(f"mtaudit: {verb} {changed} of {len(files)} files; {remaining} findings at or above --fail-on remain",
+          file=sys.stderr)
+    return 2 if errors else (1 if remaining else 0)
