@@ -129,3 +129,51 @@ def test_ray_path_matches_local_path(tmp_path):
     assert sorted(map(key, objs)) == sorted(map(key, local)) == sorted(map(key, from_records))
     assert len(out.read_text(encoding="utf-8").splitlines()) == len(local) == 13
     assert any(o["findings"] for o in objs)
+
+
+@pytest.mark.slow
+def test_ray_path_honours_every_flag_as_the_process_pool_does(tmp_path):
+    """--format sarif, --write-baseline/--baseline, --resume, config fail-on and the -o identity
+    check give the same results on Ray as with --jobs 2 (articles: the repository's samples and
+    their clean references)."""
+    ray = pytest.importorskip("ray")
+    art = tmp_path / "arts"
+    art.mkdir()
+    for p in sorted((ROOT / "samples").glob("*.txt")):
+        shutil.copy(p, art / p.name.replace(".ref.txt", "-ref.txt"))
+    (art / "mtaudit.toml").write_text('fail-on = "never"\n', encoding="utf-8")
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False,
+             _node_ip_address="127.0.0.1")
+    try:
+        def both(*args):
+            pool = run("audit", art, "--no-lm", "--jobs", "2", *args)
+            on_ray = run("audit", art, "--no-lm", "--jobs", "2", "--ray", "local", *args)
+            return pool, on_ray
+
+        pool, on_ray = both("--format", "sarif")
+        assert pool.returncode == on_ray.returncode == 0  # config fail-on = never (the default fails them)
+        res = [sorted((r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                       r["locations"][0]["physicalLocation"]["region"]["charOffset"])
+                      for r in json.loads(x.stdout)["runs"][0]["results"]) for x in (pool, on_ray)]
+        assert res[0] == res[1] and len(res[0]) > 20
+        base = tmp_path / "base.json"
+        assert run("audit", art, "--no-lm", "--ray", "local", "--write-baseline", base).returncode == 0
+        pool, on_ray = both("--baseline", base, "--fail-on", "minor", "--format", "json")
+        assert pool.returncode == on_ray.returncode == 0
+        assert [f["findings"] for f in json.loads(pool.stdout)["files"]] == \
+               [f["findings"] for f in json.loads(on_ray.stdout)["files"]]
+        lines = {}
+        for how in ("pool", "ray"):
+            out = tmp_path / f"{how}.jsonl"
+            extra = ["--ray", "local"] if how == "ray" else []
+            first = sorted(art.glob("*.txt"))[:5]
+            run("audit", *first, "--no-lm", "--jobs", "2", "--resume", out, *extra)
+            r = run("audit", art, "--no-lm", "--jobs", "2", "--resume", out, *extra)
+            assert "(5 already done)" in r.stderr
+            lines[how] = sorted(map(key, map(json.loads, out.read_text(encoding="utf-8").splitlines())))
+        assert lines["pool"] == lines["ray"]
+        target = art / "kursk-withdrawal.txt"
+        r = run("audit", art, "--no-lm", "--ray", "local", "-o", target)
+        assert r.returncode == 2 and "refusing to overwrite" in r.stderr
+    finally:
+        ray.shutdown()
