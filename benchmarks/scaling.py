@@ -75,7 +75,7 @@ def main(argv=None) -> int:
     for mode in (("off", "on") if args.lm == "both" else (args.lm,)):
         auditor = Auditor(lm=mode)
         auditor.audit_text(article)  # warm: lazy indexes, the first model call
-        rows = series(f"rules-only" if mode == "off" else "with the LM", auditor, article,
+        rows = series("rules-only" if mode == "off" else "with the LM", auditor, article,
                       sizes if mode == "off" else lm_sizes, args.runs)
         worst = max([worst] + [b[1] / a[1] for a, b in zip(rows, rows[1:]) if a[1] > 0])
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

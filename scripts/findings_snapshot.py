@@ -30,11 +30,11 @@ def texts(mqm_limit: int | None):
     """(name, text, input format) for every text in the snapshot, in a stable order."""
     from mtaudit.document import read_text
 
-    for folder in (ROOT / "samples", SHARED / "samples"):
+    for label, folder in (("samples", ROOT / "samples"), ("shared-samples", SHARED / "samples")):
         for p in sorted(folder.glob("*.txt")) if folder.is_dir() else ():
             if p.name.endswith(".ref.txt"):
                 continue
-            yield f"{folder.parent.name}/samples/{p.name}", read_text(p), None
+            yield f"{label}/{p.name}", read_text(p), None
     for corpus in ("clean-news-wmt21", "clean-english-wmt23-24"):
         base = SHARED / "corpora" / corpus
         for p in sorted(base.rglob("*.txt")) if base.is_dir() else ():

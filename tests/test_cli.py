@@ -1,11 +1,8 @@
 """The CLI end to end, in a subprocess: exit codes, JSON schema, bad input, offsets."""
 import json
 import shutil
-import subprocess
-import sys
 
 import pytest
-
 from conftest import ROOT, SHARED, run_cli
 
 SAMPLE = ROOT / "samples" / "kursk-withdrawal.txt"

@@ -8,7 +8,6 @@ import sys
 import time
 
 import pytest
-
 from conftest import ROOT, SHARED, run_cli
 
 CLEAN = SHARED / "corpora" / "clean-news-wmt21"

@@ -7,7 +7,6 @@ model on (its cases are marked ``lm``): its rules stand only with the model.
 import re
 
 import pytest
-
 from conftest import ROOT
 
 FIXTURES = sorted((ROOT / "tests" / "fixtures").glob("*.txt"))

@@ -9,10 +9,9 @@ from __future__ import annotations
 import os
 
 import pytest
+from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import ROOT
 
 pytestmark = pytest.mark.slow
 

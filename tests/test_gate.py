@@ -6,10 +6,8 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
-
 from conftest import ROOT, SHARED, run_cli
 
 SAMPLE = ROOT / "samples" / "kursk-withdrawal.txt"

@@ -1,10 +1,8 @@
 """The language model. Tests marked `lm` load the real SmolLM2 weights (converted once per cache)."""
-import importlib.util
 import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT
 
 SAMPLE = ROOT / "samples" / "kursk-withdrawal.txt"

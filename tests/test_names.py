@@ -1,7 +1,6 @@
 """Name checks must work on spellings no glossary lists: the exact variants are
 removed from the glossary and the garbled names must still be found."""
 import pytest
-
 from conftest import ROOT
 
 

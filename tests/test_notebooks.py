@@ -2,7 +2,6 @@
 import json
 
 import pytest
-
 from conftest import ROOT, SHARED
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

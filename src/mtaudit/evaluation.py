@@ -302,6 +302,34 @@ class Evaluation:
         return {k: v for k, v in self.__dict__.items()}
 
 
+def _tally(g, finds, c, cat_counts, code_counts) -> None:
+    """Per category (gold side for recall, finding side for precision) and per code."""
+    for gi, s in enumerate(g.spans):
+        cat_counts[s["category"]]["gold"] += 1
+        cat_counts[s["category"]]["found"] += gi in c["_match"]
+    for fi, f in enumerate(finds):
+        ok = fi in c["_covered"]
+        cat_counts[f["category"]]["findings"] += 1
+        cat_counts[f["category"]]["correct_findings"] += ok
+        code_counts[f["code"]]["findings"] += 1
+        code_counts[f["code"]]["correct_findings"] += ok
+    for gi, fi in c["_match"].items():
+        code_counts[finds[fi]["code"]]["found"] += 1
+        if g.spans[gi].get("fixes"):
+            code_counts[finds[fi]["code"]]["fixable"] += 1
+            code_counts[finds[fi]["code"]]["fixed"] += gi in c["_fixed"]
+
+
+def _run_baselines(auditor, g, n_findings: int, base_counts) -> None:
+    """hunspell and the LM's top-k surprisal on the same text, where available."""
+    if hunspell_available():
+        hc = score_spans(g.text, g.spans, hunspell_findings(g.text))
+        base_counts["hunspell"].append({k: hc[k] for k in COUNT_KEYS})
+    if auditor.lm is not None:
+        lc = score_spans(g.text, g.spans, lm_topk_findings(auditor.lm, g.text, n_findings))
+        base_counts["lm-surprisal-top-k"].append({k: lc[k] for k in COUNT_KEYS})
+
+
 def evaluate(auditor, gold_paths, *, clean_dir=None, mqm_path=None, baselines=True, progress=None) -> Evaluation:
     ev = Evaluation(signature=eval_signature(auditor))
     all_counts, cat_counts, code_counts = [], defaultdict(Counter), defaultdict(Counter)
@@ -321,31 +349,12 @@ def evaluate(auditor, gold_paths, *, clean_dir=None, mqm_path=None, baselines=Tr
                  "missed": [g.spans[i]["quote"] for i in range(len(g.spans)) if i not in c["_match"]
                             and g.spans[i].get("tier", "core") == "core"],
                  "false_alarms": [f["text"] for i, f in enumerate(finds) if i not in c["_covered"]]}
-        # per category (gold side for recall, finding side for precision) and per code
-        for gi, s in enumerate(g.spans):
-            cat_counts[s["category"]]["gold"] += 1
-            cat_counts[s["category"]]["found"] += gi in c["_match"]
-        for fi, f in enumerate(finds):
-            ok = fi in c["_covered"]
-            cat_counts[f["category"]]["findings"] += 1
-            cat_counts[f["category"]]["correct_findings"] += ok
-            code_counts[f["code"]]["findings"] += 1
-            code_counts[f["code"]]["correct_findings"] += ok
-        for gi, fi in c["_match"].items():
-            code_counts[finds[fi]["code"]]["found"] += 1
-            if g.spans[gi].get("fixes"):
-                code_counts[finds[fi]["code"]]["fixable"] += 1
-                code_counts[finds[fi]["code"]]["fixed"] += gi in c["_fixed"]
+        _tally(g, finds, c, cat_counts, code_counts)
         if g.ref_path is not None:
             entry["reference"] = reference_metrics(g.text, read_text(g.ref_path), rep.findings)
         ev.files.append(entry)
         if baselines:
-            if hunspell_available():
-                hc = score_spans(g.text, g.spans, hunspell_findings(g.text))
-                base_counts["hunspell"].append({k: hc[k] for k in COUNT_KEYS})
-            if auditor.lm is not None:
-                lc = score_spans(g.text, g.spans, lm_topk_findings(auditor.lm, g.text, len(finds)))
-                base_counts["lm-surprisal-top-k"].append({k: lc[k] for k in COUNT_KEYS})
+            _run_baselines(auditor, g, len(finds), base_counts)
         if progress:
             progress(g.id)
     tot = _sum(all_counts)
@@ -413,8 +422,8 @@ def roc_auc(scores: list[float], labels: list[int]) -> float:
     """Probability that a random positive scores above a random negative (ties count half)."""
     import bisect
 
-    neg = sorted(s for s, l in zip(scores, labels) if not l)
-    pos = [s for s, l in zip(scores, labels) if l]
+    neg = sorted(s for s, lab in zip(scores, labels) if not lab)
+    pos = [s for s, lab in zip(scores, labels) if lab]
     if not pos or not neg:
         return math.nan
     tot = 0.0

@@ -227,43 +227,64 @@ def _load_tsv(path: Path, text: str) -> Glossary:
         row = dict(zip(header, (c.strip() for c in cells)))
         for k in header:
             row.setdefault(k, "")
-        if kind == "names":
-            g.names.append(_name_entry(path, no, row))
-        elif kind == "calques":
-            from .phrases import compile_rule
-
-            r = Row(str(path), no, row)
-            r.compiled = compile_rule(r)  # validates it too
-            g.calques.append(r)
-        elif kind == "chrome":
-            import re
-
-            from .regexguard import compile_checked
-
-            try:
-                compile_checked(row["regex"])  # alone, so that an error speaks of the rule as written
-            except ValueError as e:
-                raise GlossaryError(path, no, str(e)) from None
-            # a whole line, case-insensitive, surrounding blanks allowed
-            chrome = re.compile(r"\s*(?:" + row["regex"] + r")\s*", re.IGNORECASE)
-            g.chrome.append(Row(str(path), no, row, chrome))
-        elif kind in ("patterns", "order"):
-            from .phrases import compile_pattern
-
-            r = Row(str(path), no, row)
-            r.compiled = compile_pattern(r)  # validates it too
-            getattr(g, kind).append(r)
-        elif kind == "half":
-            if not row["english"] or not _split(row["source"]):
-                raise GlossaryError(path, no, "need an English part and at least one source form")
-            g.half.append(Row(str(path), no, row))
-        else:
-            if not row["words"]:
-                raise GlossaryError(path, no, "empty entry")
-            g.words.setdefault(path.stem, set()).add(row["words"])
+        _ROW_LOADERS[kind](g, path, no, row)
     if header is None:
         raise GlossaryError(path, None, "glossary has no header line")
     return g
+
+
+def _names_row(g: Glossary, path: Path, no: int, row: dict) -> None:
+    g.names.append(_name_entry(path, no, row))
+
+
+def _calque_row(g: Glossary, path: Path, no: int, row: dict) -> None:
+    from .phrases import compile_rule
+
+    r = Row(str(path), no, row)
+    r.compiled = compile_rule(r)  # validates it too
+    g.calques.append(r)
+
+
+def _chrome_row(g: Glossary, path: Path, no: int, row: dict) -> None:
+    import re
+
+    from .regexguard import compile_checked
+
+    try:
+        compile_checked(row["regex"])  # alone, so that an error speaks of the rule as written
+    except ValueError as e:
+        raise GlossaryError(path, no, str(e)) from None
+    # a whole line, case-insensitive, surrounding blanks allowed
+    chrome = re.compile(r"\s*(?:" + row["regex"] + r")\s*", re.IGNORECASE)
+    g.chrome.append(Row(str(path), no, row, chrome))
+
+
+def _pattern_row(kind: str):
+    def load(g: Glossary, path: Path, no: int, row: dict) -> None:
+        from .phrases import compile_pattern
+
+        r = Row(str(path), no, row)
+        r.compiled = compile_pattern(r)  # validates it too
+        getattr(g, kind).append(r)
+    return load
+
+
+def _half_row(g: Glossary, path: Path, no: int, row: dict) -> None:
+    if not row["english"] or not _split(row["source"]):
+        raise GlossaryError(path, no, "need an English part and at least one source form")
+    g.half.append(Row(str(path), no, row))
+
+
+def _words_row(g: Glossary, path: Path, no: int, row: dict) -> None:
+    if not row["words"]:
+        raise GlossaryError(path, no, "empty entry")
+    g.words.setdefault(path.stem, set()).add(row["words"])
+
+
+#: How a row of each kind of TSV glossary is loaded (validated, compiled, added).
+_ROW_LOADERS = {"names": _names_row, "calques": _calque_row, "chrome": _chrome_row,
+                "patterns": _pattern_row("patterns"), "order": _pattern_row("order"), "half": _half_row,
+                "words": _words_row}
 
 
 def _validate_names(entries: list[NameEntry]) -> None:

@@ -95,24 +95,7 @@ class NameIndex:
         self._word_skeletons: dict[int, frozenset[str]] = {}  # id(entry) -> word_skeletons(entry)
         targets: dict[str, tuple[NameEntry, str]] = {}
         for e in self.entries:
-            for v in e.variants:
-                self.variant[v] = e
-            for ok in [e.canonical, *e.accepted]:
-                self._by_spelling.setdefault(ok, e)
-                if e.type == "person":
-                    self._by_spelling.setdefault(ok.split()[-1], e)
-                self.known.add(ok)
-                self.known.update(re.findall(r"[\w'’-]+", ok))
-            self.casefold.setdefault(e.canonical.casefold(), e)
-            if e.note.startswith("gazetteer"):
-                continue  # thousands of places: exact variants only, no fuzzy matching against them
-            words = re.findall(r"[\w'’-]+", e.canonical)
-            if e.type == "person":
-                words = words[-1:]  # surnames: first names are too common to fuzzy-match
-            min_len = defaults.NAME_MIN_LEN if e.type == "country" else defaults.NAME_MIN_LEN + 1
-            for w in words:
-                if w[:1].isupper() and len(w) >= min_len:
-                    targets.setdefault(skeleton(w), (e, w))
+            self._index_entry(e, targets)
         self._targets = targets
         self._target_keys = list(targets)
         # variants with their accents dropped or changed (Charków for the listed Charkow), unless
@@ -139,12 +122,8 @@ class NameIndex:
         # surname first, as Hungarian, Chinese, Japanese and Korean write it
         self.reversed_names: dict[tuple[str, str], NameEntry] = {}
         for e in self.entries:
-            if e.type != "person":
-                continue
-            for n in (e.canonical, *e.accepted, *e.variants):
-                words = n.split()
-                if len(words) == 2 and words[0] != words[1] and f"{words[1]} {words[0]}" not in self.known:
-                    self.reversed_names.setdefault((fold(words[1]).lower(), fold(words[0]).lower()), e)
+            if e.type == "person":
+                self._index_reversed(e)
         self.half_sources: dict[str, list[str]] = {}  # English part -> source forms (South -> Sud, Süd)
         for r in glossary.half:
             self.half_sources.setdefault(r.cells["english"], []).extend(
@@ -155,6 +134,33 @@ class NameIndex:
         multi = sorted((v for v in self.variant if " " in v), key=len, reverse=True)
         self.variant_re = (re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, multi)) + r")(?![\w])")
                            if multi else None)
+
+    def _index_reversed(self, e: NameEntry) -> None:
+        for n in (e.canonical, *e.accepted, *e.variants):
+            words = n.split()
+            if len(words) == 2 and words[0] != words[1] and f"{words[1]} {words[0]}" not in self.known:
+                self.reversed_names.setdefault((fold(words[1]).lower(), fold(words[0]).lower()), e)
+
+    def _index_entry(self, e: NameEntry, targets: dict) -> None:
+        """Index one entry's spellings; its fuzzy-match targets (surnames, long words) into ``targets``."""
+        for v in e.variants:
+            self.variant[v] = e
+        for ok in [e.canonical, *e.accepted]:
+            self._by_spelling.setdefault(ok, e)
+            if e.type == "person":
+                self._by_spelling.setdefault(ok.split()[-1], e)
+            self.known.add(ok)
+            self.known.update(re.findall(r"[\w'’-]+", ok))
+        self.casefold.setdefault(e.canonical.casefold(), e)
+        if e.note.startswith("gazetteer"):
+            return  # thousands of places: exact variants only, no fuzzy matching against them
+        words = re.findall(r"[\w'’-]+", e.canonical)
+        if e.type == "person":
+            words = words[-1:]  # surnames: first names are too common to fuzzy-match
+        min_len = defaults.NAME_MIN_LEN if e.type == "country" else defaults.NAME_MIN_LEN + 1
+        for w in words:
+            if w[:1].isupper() and len(w) >= min_len:
+                targets.setdefault(skeleton(w), (e, w))
 
     _TOKEN = re.compile(r"(?<![\w'’-])[^\W\d_][\w'’.]*(?:-[^\W\d_][\w'’]*)*")
 
@@ -242,7 +248,7 @@ class NameIndex:
         """The entry a correct or variant spelling (or a surname) belongs to, if any."""
         return self.variant.get(word) or self._by_spelling.get(word)
 
-    @lru_cache(maxsize=20_000)
+    @lru_cache(maxsize=20_000)  # noqa: B019 - one index per process; the bound caps what it keeps
     def fuzzy(self, word: str) -> NameMatch | None:
         """A canonical name this unknown capitalised word is probably a garbling of."""
         word = re.sub(r"['’]s?$", "", word)

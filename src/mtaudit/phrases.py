@@ -53,32 +53,32 @@ _VOWELS = "aeiou"
 @lru_cache(maxsize=None)
 def forms(lemma: str) -> dict[str, str]:
     """The inflected forms of a (regular or listed irregular) verb or noun."""
-    l = lemma.lower()
-    if l in _IRREGULAR_S:
-        s = _IRREGULAR_S[l]
-    elif l.endswith(("s", "x", "z", "ch", "sh")):
-        s = l + "es"
-    elif l.endswith("y") and len(l) > 1 and l[-2] not in _VOWELS:
-        s = l[:-1] + "ies"
+    w = lemma.lower()
+    if w in _IRREGULAR_S:
+        s = _IRREGULAR_S[w]
+    elif w.endswith(("s", "x", "z", "ch", "sh")):
+        s = w + "es"
+    elif w.endswith("y") and len(w) > 1 and w[-2] not in _VOWELS:
+        s = w[:-1] + "ies"
     else:
-        s = l + "s"
-    if l in _IRREGULAR:
-        past, pp = _IRREGULAR[l]
-    elif l.endswith("e"):
-        past = pp = l + "d"
-    elif l.endswith("y") and len(l) > 1 and l[-2] not in _VOWELS:
-        past = pp = l[:-1] + "ied"
+        s = w + "s"
+    if w in _IRREGULAR:
+        past, pp = _IRREGULAR[w]
+    elif w.endswith("e"):
+        past = pp = w + "d"
+    elif w.endswith("y") and len(w) > 1 and w[-2] not in _VOWELS:
+        past = pp = w[:-1] + "ied"
     else:
-        past = pp = l + "ed"
-    if l.endswith("ie"):
-        ing = l[:-2] + "ying"
-    elif l.endswith("e") and not l.endswith("ee") and len(l) > 2:
-        ing = l[:-1] + "ing"
-    elif l in ("stop", "drop", "plan", "ban", "run", "begin", "win", "cut", "hit", "put", "set", "shoot"):
-        ing = l + l[-1] + "ing"
+        past = pp = w + "ed"
+    if w.endswith("ie"):
+        ing = w[:-2] + "ying"
+    elif w.endswith("e") and not w.endswith("ee") and len(w) > 2:
+        ing = w[:-1] + "ing"
+    elif w in ("stop", "drop", "plan", "ban", "run", "begin", "win", "cut", "hit", "put", "set", "shoot"):
+        ing = w + w[-1] + "ing"
     else:
-        ing = l + "ing"
-    return {"base": l, "s": s, "past": past, "pp": pp, "ing": ing}
+        ing = w + "ing"
+    return {"base": w, "s": s, "past": past, "pp": pp, "ing": ing}
 
 
 _ITEM_RE = re.compile(r"<([a-z]+)>|\{(NAME|WORD)\}|([^\s<>{}]+)")
@@ -130,6 +130,21 @@ def _category_severity(row, default_category: str, default_severity: str) -> tup
     return cat, sev
 
 
+def _check_replacement(row, r: str, lemmas: list[str], nalt: int, regex: re.Pattern) -> None:
+    """Every slot a replacement uses must exist in the pattern; GlossaryError otherwise."""
+    from .glossary import GlossaryError
+
+    for lem in re.findall(r"<([a-z]+)>", r):
+        if len(lemmas) == 0:
+            raise GlossaryError(row.path, row.line, f"replacement uses <{lem}> but the pattern has no <lemma>")
+    for slot in re.findall(r"\{(A\d+|NAME|WORD)\}", r):
+        if slot.startswith("A") and int(slot[1:]) >= nalt:
+            raise GlossaryError(row.path, row.line, f"replacement uses {{{slot}}} but the pattern has "
+                                f"{nalt} choice group(s), numbered from {{A0}}")
+        if slot in ("NAME", "WORD") and not any(g.startswith(slot) for g in regex.groupindex):
+            raise GlossaryError(row.path, row.line, f"replacement uses {{{slot}}} but the pattern has none")
+
+
 def compile_rule(row) -> Rule:
     """Compile one calque row (``glossary.Row``); raise GlossaryError on a bad row."""
     from .glossary import GlossaryError
@@ -165,15 +180,7 @@ def compile_rule(row) -> Rule:
         raise GlossaryError(row.path, row.line, "no replacement")
     reps = ["" if r == "-" else r for r in reps]
     for r in reps:
-        for lem in re.findall(r"<([a-z]+)>", r):
-            if len(lemmas) == 0:
-                raise GlossaryError(row.path, row.line, f"replacement uses <{lem}> but the pattern has no <lemma>")
-        for slot in re.findall(r"\{(A\d+|NAME|WORD)\}", r):
-            if slot.startswith("A") and int(slot[1:]) >= nalt:
-                raise GlossaryError(row.path, row.line, f"replacement uses {{{slot}}} but the pattern has "
-                                    f"{nalt} choice group(s), numbered from {{A0}}")
-            if slot in ("NAME", "WORD") and not any(g.startswith(slot) for g in regex.groupindex):
-                raise GlossaryError(row.path, row.line, f"replacement uses {{{slot}}} but the pattern has none")
+        _check_replacement(row, r, lemmas, nalt, regex)
     cat, sev = _category_severity(row, "accuracy/mistranslation", "major")
     ctx = None
     if c.get("context"):
@@ -221,7 +228,7 @@ def render(rule: Rule, m: re.Match, text: str) -> list[str]:
     for rep in rule.replacements:
         lem_i = iter(range(len(rule.lemmas)))
 
-        def sub_lemma(mm):
+        def sub_lemma(mm, lem_i=lem_i):
             i = next(lem_i, len(rule.lemmas) - 1)
             src = m.group(f"L{i}")
             # the word before the matched verb decides past vs participle
