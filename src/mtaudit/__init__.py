@@ -1,6 +1,6 @@
 """mtaudit: audit machine-translated English before it is published."""
 
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = ["audit", "audit_file", "Auditor", "Report", "__version__"]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from . import defaults
 from .detectors import DETECTORS, Context, Resources
-from .document import Document, InputError, read_text
+from .document import Document, InputError, content_hash, read_text
 from .fixes import apply_fixes
 from .glossary import load as load_glossary
 from .model import Finding
@@ -42,8 +42,6 @@ class Report:
             d["findings"] = []
             return d
         doc = self.document
-        from .corpus import content_hash
-
         d["sha256"] = content_hash(self.text)
         d["words"] = self.words
         d["score"] = self.score.to_dict() if self.score else None

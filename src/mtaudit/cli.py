@@ -8,7 +8,8 @@ from typing import List, Optional
 
 import typer
 
-from . import __version__, defaults
+from . import defaults
+from .version import __version__
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   rich_markup_mode=None, help="Audit machine-translated English before it is published.")

@@ -1,20 +1,18 @@
 """Corpus mode: many articles per call, worker processes, streaming, resume, summary."""
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from .document import content_hash
 from .runner import Runner, Settings
 
 _WORKER: Runner | None = None
 
 
-def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def default_threads(jobs: int) -> int:

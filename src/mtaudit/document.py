@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import errno
+import hashlib
 import os
 import re
 import stat
@@ -16,6 +17,11 @@ from functools import cached_property
 from pathlib import Path
 
 from . import defaults
+
+
+def content_hash(text: str) -> str:
+    """The SHA-256 of a text's UTF-8 bytes: what resume and baselines recognise an article by."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class InputError(Exception):

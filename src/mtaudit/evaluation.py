@@ -21,8 +21,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, defaults
+from . import defaults
 from .document import Document, read_text
+from .version import __version__
 
 MATCHING = "half-inside|greedy-overlap|fix:top-suggestion"
 

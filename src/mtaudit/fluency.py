@@ -19,8 +19,8 @@ import math
 import re
 
 from . import defaults, lexicon
-from .detectors import Context, Rule
 from .model import Applicability, Category, Finding, Severity
+from .rulebase import Context, Rule
 from .spans import Intervals
 
 PREFIX = "LMF"

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import defaults
+from .errors import GlossaryError
 
 NAME_TYPES = ("place", "country", "person", "organisation", "term")
 NAME_HEADER = ("canonical", "type", "variants", "accepted", "note")
@@ -53,11 +54,6 @@ KINDS = {NAME_HEADER: "names", CALQUE_HEADER: "calques", CHROME_HEADER: "chrome"
          WORDS_HEADER: "words", PATTERN_HEADER: "patterns", ORDER_HEADER: "order"}
 
 
-class GlossaryError(Exception):
-    def __init__(self, path, line: int | None, message: str):
-        self.path, self.line = str(path), line
-        where = f"{path}:{line}" if line else str(path)
-        super().__init__(f"{where}: {message}")
 
 
 @dataclass

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .errors import GlossaryError
 from .model import Category, Severity
 from .regexguard import compile_checked, group_is_numeric
 
@@ -116,8 +117,6 @@ class Rule(_Origin):
 
 def _category_severity(row, default_category: str, default_severity: str) -> tuple[Category, Severity]:
     """A rule row's category and severity (defaults where empty); GlossaryError names file and line."""
-    from .glossary import GlossaryError
-
     c = row.cells
     try:
         cat = Category(c["category"] or default_category)
@@ -132,8 +131,6 @@ def _category_severity(row, default_category: str, default_severity: str) -> tup
 
 def _check_replacement(row, r: str, lemmas: list[str], nalt: int, regex: re.Pattern) -> None:
     """Every slot a replacement uses must exist in the pattern; GlossaryError otherwise."""
-    from .glossary import GlossaryError
-
     for lem in re.findall(r"<([a-z]+)>", r):
         if len(lemmas) == 0:
             raise GlossaryError(row.path, row.line, f"replacement uses <{lem}> but the pattern has no <lemma>")
@@ -147,8 +144,6 @@ def _check_replacement(row, r: str, lemmas: list[str], nalt: int, regex: re.Patt
 
 def compile_rule(row) -> Rule:
     """Compile one calque row (``glossary.Row``); raise GlossaryError on a bad row."""
-    from .glossary import GlossaryError
-
     c = row.cells
     pat = c["pattern"]
     if not pat:
@@ -270,8 +265,6 @@ class PatternRule(_Origin):
 
 
 def compile_pattern(row) -> PatternRule:
-    from .glossary import GlossaryError
-
     c = row.cells
     try:
         rx = compile_checked(c["regex"])

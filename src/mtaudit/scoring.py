@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import __version__, defaults
+from . import defaults
 from .model import Finding
+from .version import __version__
 
 
 @dataclass

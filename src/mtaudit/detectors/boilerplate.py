@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..model import Category, Severity
-from . import Context, Rule
+from ..rulebase import Context, Rule
 
 PREFIX = "BPL"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..model import Category, Severity
 from ..phrases import PatternRule, render, render_pattern
-from . import Context, Rule
+from ..rulebase import Context, Rule
 
 PREFIX = "CLQ"
 

@@ -9,7 +9,7 @@ from rapidfuzz import fuzz
 from .. import lexicon
 from ..model import Category, Severity
 from ..nameindex import fold
-from . import Context, Rule
+from ..rulebase import Context, Rule
 
 PREFIX = "CON"
 

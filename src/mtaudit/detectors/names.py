@@ -8,8 +8,8 @@ from rapidfuzz import fuzz
 from .. import lexicon
 from ..model import Applicability, Category, Severity
 from ..nameindex import skeleton
+from ..rulebase import Context, Rule
 from ..spans import TakenMask
-from . import Context, Rule
 
 PREFIX = "NAM"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from ..model import Category, Severity
-from . import Context, Rule
+from ..rulebase import Context, Rule
 
 PREFIX = "NUM"
 

@@ -5,7 +5,7 @@ import re
 
 from .. import defaults, lexicon
 from ..model import Category, Severity
-from . import Context, Rule
+from ..rulebase import Context, Rule
 
 PREFIX = "UNK"
 

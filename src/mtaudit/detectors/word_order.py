@@ -7,7 +7,7 @@ from functools import lru_cache
 from .. import lexicon
 from ..model import Category, Severity
 from ..phrases import render_pattern
-from . import Context, Rule
+from ..rulebase import Context, Rule
 
 PREFIX = "ORD"
 

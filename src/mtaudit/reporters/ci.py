@@ -6,7 +6,7 @@ from pathlib import Path, PurePath
 from urllib.parse import quote
 from xml.sax.saxutils import escape, quoteattr
 
-from .. import __version__
+from ..version import __version__
 
 LEVELS = {"minor": "note", "major": "warning", "critical": "error"}
 GITHUB = {"minor": "notice", "major": "warning", "critical": "error"}
