@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from . import defaults
-from .detectors import DETECTORS, Context, Resources
+from .detectors import Context, Resources, Rule, all_rules, stage
 from .document import Document, InputError, content_hash, read_text
 from .fixes import apply_fixes
 from .glossary import load as load_glossary
@@ -135,6 +135,7 @@ class Auditor:
         check_codes(config)
         self.glossary = load_glossary([*config.glossaries, *glossaries], builtin=builtin_glossaries)
         self.res = Resources(self.glossary)
+        self.rules = all_rules()
         self.excess_bits = config.lm_excess_bits if config.lm_excess_bits is not None else defaults.LM_EXCESS_BITS
         self.reject_bits = config.lm_reject_bits if config.lm_reject_bits is not None else defaults.LM_REJECT_BITS
         self.lm_mode = lm
@@ -160,22 +161,33 @@ class Auditor:
         return signature(self.glossary.digest, self.lm_label)
 
     def check(self, doc: Document) -> tuple[list[Finding], list[dict] | None, float | None]:
-        """All findings for one document, plus sentence fluency when the model is on."""
-        ctx = Context(doc, self.res)
-        findings: list[Finding] = []
-        for mod in DETECTORS.values():
-            findings.extend(mod.check(ctx))
-        findings = _dedupe(findings)
-        if self.lm is None:  # word-order hypotheses (ORD003) stand only with the model's confirmation
-            return [f for f in findings if f.min_lm_gain is None], None, None
-        from .fluency import Fluency
+        """All findings for one document, plus sentence fluency when the model is on.
 
-        flu = Fluency(self.lm, excess_bits=self.excess_bits, reject_bits=self.reject_bits)
-        sentences, toks, bpt = flu.sentence_scores(doc)
-        findings = flu.verify(doc, findings)
-        taken = [(f.start, f.end) for f in findings]
-        findings = sorted(findings + list(flu.detect(ctx, toks, taken, bpt)), key=Finding.sort_key)
-        return findings, sentences, bpt
+        The passes, in order: the model's one pass over the sentences (``ctx.lm``) -> the
+        detectors -> overlaps resolved (:func:`resolve_overlaps`) -> findings of rules whose
+        requirements are missing dropped -> LM verification (each rule's ``lm_policy``) -> the
+        second-stage detectors, which see what stands (``ctx.taken``). Configuration,
+        suppressions and the baseline are applied after, by :meth:`audit_text` and the runner.
+        """
+        ctx = Context(doc, self.res)
+        available = frozenset({"lm"}) if self.lm is not None else frozenset()
+        flu = None
+        if self.lm is not None:
+            from .fluency import Fluency
+
+            flu = Fluency(self.lm, excess_bits=self.excess_bits, reject_bits=self.reject_bits)
+            ctx.lm = flu.run(doc)
+        findings = [f for mod in stage("detect", available) for f in mod.check(ctx)]
+        findings = resolve_overlaps(findings, self.rules)
+        findings = [f for f in findings if self.rules.get(f.code, Rule).requires <= available]
+        if flu is not None:
+            findings = flu.verify(doc, findings, self.rules)
+        ctx.taken = Intervals((f.start, f.end) for f in findings)
+        findings += [f for mod in stage("after-verify", available) for f in mod.check(ctx)]
+        findings.sort(key=Finding.sort_key)
+        if ctx.lm is None:
+            return findings, None, None
+        return findings, ctx.lm.sentences, ctx.lm.bits_per_token
 
     def audit_text(self, text: str, path: str | None = None, input_format: str | None = None) -> Report:
         """Audit ``text``; ``input_format`` (txt, md, html) defaults to the path's extension."""
@@ -235,23 +247,27 @@ def check_codes(config) -> None:
             raise ConfigError(f"{where}severity: unknown rule code {code!r} (see `mtaudit rules`)")
 
 
-def _dedupe(findings: list[Finding]) -> list[Finding]:
-    """One finding per span (the more severe, then the more confident), none inside a
-    boilerplate line (the line is deleted whole), and no untranslated-word finding inside a
-    calque or name finding."""
+def resolve_overlaps(findings: list[Finding], rules: dict) -> list[Finding]:
+    """One finding per span (the more severe, then the more confident); then a finding that lies
+    inside a span of a rule that supersedes its code is dropped (a chrome line is deleted whole;
+    an untranslated word inside a calque or name rewrite is that rewrite's). A rule never
+    supersedes its own code."""
     best: dict[tuple[int, int], Finding] = {}
     for f in findings:
         k = (f.start, f.end)
         o = best.get(k)
         if o is None or (f.severity.rank, f.confidence) > (o.severity.rank, o.confidence):
             best[k] = f
-    chrome = Intervals((f.start, f.end) for f in best.values() if f.code.startswith("BPL"))
-    out = [f for f in best.values() if f.code.startswith("BPL") or not chrome.contains(f.start, f.end)]
-    # an untranslated word inside a calque or name finding is that finding's, which has the fix
-    # ('homologue' inside 'his homologue' -> 'his counterpart'); one finding per span, so no
-    # rewrite has the untranslated word's own span
-    rewrites = Intervals((f.start, f.end) for f in out if f.code.startswith(("CLQ", "NAM")))
-    out = [f for f in out if not (f.code.startswith("UNK") and rewrites.contains(f.start, f.end))]
+    by_prefix: dict[str, tuple[list, set]] = {}
+    for f in best.values():
+        for prefix in rules.get(f.code, Rule).supersedes:
+            spans, codes = by_prefix.setdefault(prefix, ([], set()))
+            spans.append((f.start, f.end))
+            codes.add(f.code)
+    index = [(prefix, Intervals(spans), codes) for prefix, (spans, codes) in by_prefix.items()]
+    out = [f for f in best.values()
+           if not any(f.code.startswith(p) and f.code not in codes and iv.contains(f.start, f.end)
+                      for p, iv, codes in index)]
     return sorted(out, key=Finding.sort_key)
 
 

@@ -105,8 +105,6 @@ LM_RERANK_BITS = 10.0
 #: A fix is judged in a window of its sentence: this many words before and after it.
 LM_WINDOW_BEFORE = 6
 LM_WINDOW_AFTER = 4
-#: Findings of these codes are dropped when the model rejects every fix they propose.
-LM_DROP_WHEN_REJECTED = ("ORD", "REP002", "CLQ002")
 #: Environment variable that overrides the converted-model cache folder.
 CACHE_ENV = "MTAUDIT_CACHE"
 

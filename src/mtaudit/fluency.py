@@ -14,54 +14,16 @@ Three uses of the model's per-token surprisal (bits), sentence by sentence:
 """
 from __future__ import annotations
 
-import bisect
-import math
 import re
+from dataclasses import dataclass
 
-from . import defaults, lexicon
-from .model import Applicability, Category, Finding, Severity
-from .rulebase import Context, Rule
-from .spans import Intervals
+from . import defaults
+from .model import Applicability, Finding
+from .rulebase import LMPolicy
 
 PREFIX = "LMF"
 
 
-class DisfluentWord(Rule):
-    """
-    ## What it does
-    Flags an ordinary word that the language model (SmolLM2-135M) finds far
-    more surprising in its sentence than the word's own frequency predicts.
-    The evidence gives the model's bits, the word's unigram bits and the
-    article's mean bits per token.
-
-    ## Why is this bad
-    A common word in a context where no English writer would put it is the
-    mark of a wrong word sense picked by the engine (a false friend).
-
-    ## Example
-    The army used hilly land to obtain better fire control on the approaching.
-
-    ## Use instead
-    The army used the high ground to get better fire control over the
-    approaches.
-    """
-
-    code = "LMF001"
-    name = "disfluent-word"
-    category = Category.UNIDIOMATIC
-    severity = Severity.MINOR
-
-
-RULES = (DisfluentWord,)
-
-# codes whose fixes the model may re-rank and reject; names from the glossary are not among them
-VERIFIED_PREFIXES = ("CLQ", "ORD", "REP", "NAM002", "CON", "TYP", "NUM")
-_WORD = re.compile(r"(?<![\w'’-])[a-z]+(?![\w'’-])")
-
-
-def _unigram_bits(word: str) -> float:
-    z = lexicon.zipf(word)
-    return 9 * math.log2(10) - z * math.log2(10) if z > 0 else 30.0
 
 
 def _window(text: str, s: int, e: int, start: int, end: int) -> tuple[int, int]:
@@ -76,6 +38,17 @@ def _window(text: str, s: int, e: int, start: int, end: int) -> tuple[int, int]:
     return s, e
 
 
+@dataclass
+class LMOutput:
+    """The language model's pass over one document, which detectors read as ``ctx.lm``."""
+
+    spans: list[tuple[int, int]]  # the sentences scored
+    tokens: list[list[tuple[int, int, float]]]  # per sentence: (start, end, bits), offsets in the sentence
+    sentences: list[dict]  # per sentence: start, end, bits_per_token (the JSON report's)
+    bits_per_token: float | None  # the article's mean
+    excess_bits: float = defaults.LM_EXCESS_BITS  # LMF001's threshold for this run
+
+
 class Fluency:
     """Runs the model over a document's sentences and applies its three uses."""
 
@@ -85,7 +58,8 @@ class Fluency:
         self.excess_bits = excess_bits
         self.reject_bits = reject_bits
 
-    def sentence_scores(self, doc) -> tuple[list[dict], list[list[tuple[int, int, float]]], float | None]:
+    def run(self, doc) -> LMOutput:
+        """The one pass of the model over the document's sentences."""
         spans = doc.sentences
         toks = self.model.surprisal([doc.text[s:e] for s, e in spans])
         out, total_bits, total_n = [], 0.0, 0
@@ -94,42 +68,15 @@ class Fluency:
             out.append({"start": s, "end": e, "bits_per_token": round(bits / max(1, len(tk)), 3)})
             total_bits += bits
             total_n += len(tk)
-        return out, toks, (round(total_bits / total_n, 3) if total_n else None)
+        return LMOutput(spans, toks, out, round(total_bits / total_n, 3) if total_n else None, self.excess_bits)
 
-    def detect(self, ctx: Context, toks, taken: list[tuple[int, int]], article_bpt: float | None):
-        text = ctx.text
-        taken_spans = Intervals(taken)
-        for (s, e), tk in zip(ctx.doc.sentences, toks):
-            ends = [b + s for _, b, _ in tk]  # token offsets ascend: a word's tokens are one run
-            for m in _WORD.finditer(text, s, e):
-                ws, we = m.span()
-                if ws == s or taken_spans.overlaps(ws, we):
-                    continue
-                rel = []
-                for a, b, x in tk[bisect.bisect_right(ends, ws):]:
-                    if a + s >= we:
-                        break
-                    rel.append((a + s, b + s, x))
-                if not rel:
-                    continue
-                bits = sum(x for _, _, x in rel)
-                uni = _unigram_bits(m.group())
-                excess = bits - uni
-                if excess < self.excess_bits:
-                    continue
-                conf = min(0.9, 0.4 + (excess - self.excess_bits) / 20)
-                yield DisfluentWord.finding(
-                    ctx, ws, we, f"'{m.group()}' is unexpected here ({bits:.1f} bits in context, "
-                                 f"{uni:.1f} bits by frequency)", (), confidence=conf,
-                    evidence={"bits": round(bits, 2), "unigram_bits": round(uni, 2), "excess_bits": round(excess, 2),
-                              "article_bits_per_token": article_bpt})
-
-    def verify(self, doc, findings: list[Finding]) -> list[Finding]:
-        """Score each candidate fix in its sentence; re-rank, set confidence, drop rejected ones."""
+    def verify(self, doc, findings: list[Finding], rules: dict) -> list[Finding]:
+        """Score each candidate fix in its sentence; re-rank, set confidence, drop rejected ones,
+        as each finding's rule's ``lm_policy`` allows (``rules``: code -> rule class)."""
         text = doc.text
         jobs = []  # (finding, sentence span, [variant texts])
         for f in findings:
-            if not f.fixes or not f.code.startswith(VERIFIED_PREFIXES) \
+            if not f.fixes or not _policy(rules, f).verify \
                     or all(fx.applicability == Applicability.SAFE for fx in f.fixes):
                 continue
             s, e = doc.sentence_at(f.start)
@@ -154,12 +101,13 @@ class Fluency:
             best_i = max(range(len(gains)), key=lambda i: gains[i])
             if gains[best_i] - gains[0] >= defaults.LM_RERANK_BITS:
                 ranked.insert(0, ranked.pop(best_i))
-            if f.min_lm_gain is not None and max(gains) < f.min_lm_gain:  # a hypothesis the model does not confirm
-                drop.add(id(f))
+            policy = _policy(rules, f)
+            if policy.confirm and f.min_lm_gain is not None and max(gains) < f.min_lm_gain:
+                drop.add(id(f))  # a hypothesis the model does not confirm
                 continue
-            keep_all = f.code.startswith("NAM")  # the glossary wins over the model for names
+            keep_all = policy.never_overruled  # the glossary wins over the model for names
             kept = [(g, fx) for g, fx in ranked if keep_all or g >= -self.reject_bits]
-            if not kept and f.code.startswith(defaults.LM_DROP_WHEN_REJECTED):
+            if not kept and policy.drop_when_rejected:
                 drop.add(id(f))
                 continue
             if not keep_all:
@@ -170,3 +118,8 @@ class Fluency:
             f.confidence = round(min(0.99, max(0.05, f.confidence + best / 40)), 3)
             f.evidence = {**(f.evidence or {}), "lm_gain_bits": [round(g, 2) for g in gains]}
         return [f for f in findings if id(f) not in drop]
+
+
+def _policy(rules: dict, f: Finding) -> LMPolicy:
+    rule = rules.get(f.code)
+    return rule.lm_policy if rule is not None else LMPolicy()

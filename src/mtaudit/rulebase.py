@@ -7,20 +7,46 @@ shared :class:`mtaudit.resources.Resources`.
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 from .document import Document
 from .model import Applicability, Category, Finding, Severity, make_finding
 
 
+@dataclass(frozen=True)
+class LMPolicy:
+    """What the language model may do with a rule's findings (the auditor's LM pass reads it)."""
+
+    #: score each candidate fix in its sentence: re-rank (decisively only), set the confidence,
+    #: and drop the fixes the model rejects
+    verify: bool = False
+    #: drop the finding itself when the model rejects every fix it proposes
+    drop_when_rejected: bool = False
+    #: keep every fix, in the rule's order, whatever the model says (the glossary wins)
+    never_overruled: bool = False
+    #: a hypothesis: reported only when the model gains at least the finding's ``min_lm_gain`` bits
+    confirm: bool = False
+
+
 class Rule:
-    """Base of every rule; subclasses set the class attributes and a docstring."""
+    """Base of every rule; subclasses set the class attributes and a docstring.
+
+    Besides its code, name, category and severity a rule declares, for the auditor's passes:
+    ``fix_availability`` (``always``, ``sometimes`` or ``none``, as ruff says it), ``lm_policy``
+    (:class:`LMPolicy`), ``supersedes`` (code prefixes whose findings inside one of this rule's
+    spans are dropped, ``""`` for every other rule) and ``requires`` (``{"lm"}``: reported only
+    with the language model on).
+    """
 
     code: ClassVar[str]
     name: ClassVar[str]
     category: ClassVar[Category]
     severity: ClassVar[Severity]
+    fix_availability: ClassVar[str] = "sometimes"
+    lm_policy: ClassVar[LMPolicy] = LMPolicy()
+    supersedes: ClassVar[tuple[str, ...]] = ()
+    requires: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
     def doc(cls) -> str:
@@ -38,9 +64,14 @@ class Rule:
 
 @dataclass
 class Context:
+    """What a detector reads for one document. ``lm`` is the one language-model pass over its
+    sentences (:class:`mtaudit.fluency.LMOutput`; None with the model off); ``taken`` holds the
+    spans of the findings that stand after LM verification, for detectors of the second stage."""
+
     doc: Document
     res: Resources  # noqa: F821 - mtaudit.resources.Resources (a higher layer; annotation only)
-    cache: dict = field(default_factory=dict)
+    lm: object | None = None
+    taken: object | None = None
 
     @property
     def text(self) -> str:

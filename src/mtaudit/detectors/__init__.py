@@ -11,27 +11,49 @@ from __future__ import annotations
 from ..resources import Resources
 from ..rulebase import Context, Rule
 
-__all__ = ["DETECTORS", "Context", "Resources", "Rule", "all_rules"]
+__all__ = ["DETECTORS", "STAGES", "Context", "Resources", "Rule", "all_rules", "stage"]
 
 
 def _registry():
-    from . import boilerplate, calques, consistency, names, numbers, repetition, typography, unknown, word_order
+    """The shipped detectors, then any a package registers under the ``mtaudit.detectors`` entry
+    point group (a module with PREFIX, RULES and check(ctx); optional STAGE and REQUIRES)."""
+    from importlib.metadata import entry_points
 
-    return {m.PREFIX: m for m in (names, calques, repetition, word_order, typography, numbers, unknown,
-                                  consistency, boilerplate)}
+    from . import (
+        boilerplate,
+        calques,
+        consistency,
+        disfluency,
+        names,
+        numbers,
+        repetition,
+        typography,
+        unknown,
+        word_order,
+    )
+
+    mods = [names, calques, repetition, word_order, typography, numbers, unknown, consistency, boilerplate,
+            disfluency]
+    for ep in entry_points(group="mtaudit.detectors"):
+        mods.append(ep.load())
+    return {m.PREFIX: m for m in mods}
 
 
 DETECTORS = _registry()
+#: The auditor's passes, in order; a detector module's STAGE says in which it runs.
+STAGES = ("detect", "after-verify")
+
+
+def stage(name: str, available: frozenset[str]) -> list:
+    """The detector modules of one stage whose requirements (``REQUIRES``) are available."""
+    return [m for m in DETECTORS.values()
+            if getattr(m, "STAGE", "detect") == name and getattr(m, "REQUIRES", frozenset()) <= available]
 
 
 def all_rules() -> dict[str, type[Rule]]:
-    """code -> rule class, for every rule of every detector (the LM's included)."""
+    """code -> rule class, for every rule of every detector."""
     out = {}
     for mod in DETECTORS.values():
         for r in mod.RULES:
             out[r.code] = r
-    from .. import fluency
-
-    for r in fluency.RULES:
-        out[r.code] = r
     return dict(sorted(out.items()))

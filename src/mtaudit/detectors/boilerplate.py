@@ -29,6 +29,7 @@ class PageChrome(Rule):
     name = "page-chrome"
     category = Category.BOILERPLATE
     severity = Severity.CRITICAL
+    supersedes = ("",)  # a chrome line is deleted whole: nothing inside it is reported
 
 
 RULES = (PageChrome,)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..model import Category, Severity
 from ..phrases import PatternRule, render, render_pattern
-from ..rulebase import Context, Rule
+from ..rulebase import Context, LMPolicy, Rule
 
 PREFIX = "CLQ"
 
@@ -32,6 +32,8 @@ class Calque(Rule):
     name = "calque"
     category = Category.MISTRANSLATION
     severity = Severity.MAJOR
+    lm_policy = LMPolicy(verify=True)
+    supersedes = ("UNK",)
 
 
 class PatternCalque(Rule):
@@ -58,6 +60,8 @@ class PatternCalque(Rule):
     name = "source-construction"
     category = Category.UNIDIOMATIC
     severity = Severity.MINOR
+    lm_policy = LMPolicy(verify=True, drop_when_rejected=True)
+    supersedes = ("UNK",)
 
 
 RULES = (Calque, PatternCalque)

@@ -9,7 +9,7 @@ from rapidfuzz import fuzz
 from .. import lexicon
 from ..model import Category, Severity
 from ..nameindex import fold
-from ..rulebase import Context, Rule
+from ..rulebase import Context, LMPolicy, Rule
 
 PREFIX = "CON"
 
@@ -37,6 +37,7 @@ class InconsistentSpelling(Rule):
     name = "inconsistent-spelling"
     category = Category.NAME
     severity = Severity.MINOR
+    lm_policy = LMPolicy(verify=True)
 
 
 RULES = (InconsistentSpelling,)

@@ -8,7 +8,7 @@ from rapidfuzz import fuzz
 from .. import lexicon
 from ..model import Applicability, Category, Severity
 from ..nameindex import skeleton
-from ..rulebase import Context, Rule
+from ..rulebase import Context, LMPolicy, Rule
 from ..spans import TakenMask
 
 PREFIX = "NAM"
@@ -36,6 +36,8 @@ class GlossaryVariant(Rule):
     name = "glossary-variant"
     category = Category.NAME
     severity = Severity.MINOR
+    fix_availability = "always"
+    supersedes = ("UNK",)
 
 
 class GarbledName(Rule):
@@ -61,6 +63,8 @@ class GarbledName(Rule):
     name = "garbled-name"
     category = Category.NAME
     severity = Severity.MAJOR
+    lm_policy = LMPolicy(verify=True, never_overruled=True)
+    supersedes = ("UNK",)
 
 
 class MiscasedName(Rule):
@@ -83,6 +87,7 @@ class MiscasedName(Rule):
     name = "miscased-name"
     category = Category.NAME
     severity = Severity.MINOR
+    supersedes = ("UNK",)
 
 
 class ReversedName(Rule):
@@ -107,6 +112,7 @@ class ReversedName(Rule):
     name = "reversed-name"
     category = Category.WORD_ORDER
     severity = Severity.MAJOR
+    supersedes = ("UNK",)
 
 
 RULES = (GlossaryVariant, GarbledName, MiscasedName, ReversedName)

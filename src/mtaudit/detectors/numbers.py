@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from ..model import Category, Severity
-from ..rulebase import Context, Rule
+from ..rulebase import Context, LMPolicy, Rule
 
 PREFIX = "NUM"
 
@@ -30,6 +30,7 @@ class DecimalComma(Rule):
     name = "decimal-comma"
     category = Category.NUMBER_FORMAT
     severity = Severity.MAJOR
+    lm_policy = LMPolicy(verify=True)
 
 
 class DotThousands(Rule):
@@ -51,6 +52,7 @@ class DotThousands(Rule):
     name = "dot-thousands-separator"
     category = Category.NUMBER_FORMAT
     severity = Severity.MAJOR
+    lm_policy = LMPolicy(verify=True)
 
 
 RULES = (DecimalComma, DotThousands)

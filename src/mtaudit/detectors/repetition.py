@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from ..model import Applicability, Category, Severity
-from ..rulebase import Context, Rule
+from ..rulebase import Context, LMPolicy, Rule
 
 PREFIX = "REP"
 
@@ -29,6 +29,7 @@ class DoubledWord(Rule):
     name = "doubled-word"
     category = Category.REPETITION
     severity = Severity.MINOR
+    lm_policy = LMPolicy(verify=True)
 
 
 class SelfReference(Rule):
@@ -52,6 +53,7 @@ class SelfReference(Rule):
     name = "self-referential-phrase"
     category = Category.REPETITION
     severity = Severity.MAJOR
+    lm_policy = LMPolicy(verify=True, drop_when_rejected=True)
 
 
 RULES = (DoubledWord, SelfReference)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from ..model import Applicability, Category, Severity
-from ..rulebase import Context, Rule
+from ..rulebase import Context, LMPolicy, Rule
 
 PREFIX = "TYP"
 
@@ -30,6 +30,7 @@ class SpaceBeforeHyphen(Rule):
     name = "space-before-hyphen"
     category = Category.TYPOGRAPHY
     severity = Severity.MINOR
+    lm_policy = LMPolicy(verify=True)
 
 
 class ShoutedFunctionWord(Rule):
@@ -53,6 +54,7 @@ class ShoutedFunctionWord(Rule):
     name = "capitalised-function-word"
     category = Category.TYPOGRAPHY
     severity = Severity.MINOR
+    lm_policy = LMPolicy(verify=True)
 
 
 RULES = (SpaceBeforeHyphen, ShoutedFunctionWord)

@@ -7,7 +7,7 @@ from functools import lru_cache
 from .. import lexicon
 from ..model import Category, Severity
 from ..phrases import render_pattern
-from ..rulebase import Context, Rule
+from ..rulebase import Context, LMPolicy, Rule
 
 PREFIX = "ORD"
 
@@ -33,6 +33,7 @@ class TitleAfterName(Rule):
     name = "title-after-name"
     category = Category.WORD_ORDER
     severity = Severity.MAJOR
+    lm_policy = LMPolicy(verify=True, drop_when_rejected=True)
 
 
 class PlaceAfterRegion(Rule):
@@ -56,6 +57,7 @@ class PlaceAfterRegion(Rule):
     name = "country-inside-region-name"
     category = Category.WORD_ORDER
     severity = Severity.MAJOR
+    lm_policy = LMPolicy(verify=True, drop_when_rejected=True)
 
 
 class SourceOrder(Rule):
@@ -84,6 +86,8 @@ class SourceOrder(Rule):
     name = "source-word-order"
     category = Category.WORD_ORDER
     severity = Severity.MINOR
+    lm_policy = LMPolicy(verify=True, drop_when_rejected=True, confirm=True)
+    requires = frozenset({"lm"})
 
 
 RULES = (TitleAfterName, PlaceAfterRegion, SourceOrder)
