@@ -28,6 +28,11 @@ class Report:
     sentences: list[dict] | None = None
     words: int = 0
     unused_suppressions: list[dict] = field(default_factory=list)
+    #: the probability that the article is unedited machine translation (None: the model is off)
+    garble: float | None = None
+    garble_ignored: bool = False  # <!-- mtaudit: ignore-garble --> in the article
+    #: "pass" or "fail": the verdict under the run's --fail-on and --fail-on-garble (set by the run)
+    gate: str | None = None
 
     @property
     def document(self) -> Document:
@@ -45,6 +50,11 @@ class Report:
         d["sha256"] = content_hash(self.text)
         d["words"] = self.words
         d["score"] = self.score.to_dict() if self.score else None
+        d["garble"] = self.garble
+        if self.garble_ignored:
+            d["garble_ignored"] = True
+        if self.gate is not None:
+            d["gate"] = self.gate
         if self.sentences is not None:
             d["sentences"] = self.sentences
         d["findings"] = [f.to_dict(doc.line_col) for f in self.findings]
@@ -140,6 +150,7 @@ class Auditor:
         self.reject_bits = config.lm_reject_bits if config.lm_reject_bits is not None else defaults.LM_REJECT_BITS
         self.lm_mode = lm
         self.lm = None
+        self.garble_model = None
         self.lm_warning: str | None = None
         if lm != "off":
             from .lm import LMUnavailable, load
@@ -150,18 +161,23 @@ class Auditor:
                 if lm == "on":
                     raise
                 self.lm_warning = f"{e}; auditing with rules only"
+            if self.lm is not None:
+                from .garble import load_model
+
+                self.garble_model = load_model()
 
     @property
     def lm_label(self) -> str:
         if self.lm is None:
             return "off"
-        return f"{self.lm.name}+excess:{self.excess_bits:g}+reject:{self.reject_bits:g}"
+        label = f"{self.lm.name}+excess:{self.excess_bits:g}+reject:{self.reject_bits:g}"
+        return label + (f"+{self.garble_model.signature}" if self.garble_model is not None else "")
 
     def signature(self) -> str:
         return signature(self.glossary.digest, self.lm_label)
 
-    def check(self, doc: Document) -> tuple[list[Finding], list[dict] | None, float | None]:
-        """All findings for one document, plus sentence fluency when the model is on.
+    def check(self, doc: Document) -> tuple[list[Finding], object | None]:
+        """All findings for one document, and the model's pass over it (None with the model off).
 
         The passes, in order: the model's one pass over the sentences (``ctx.lm``) -> the
         detectors -> overlaps resolved (:func:`resolve_overlaps`) -> findings of rules whose
@@ -185,9 +201,7 @@ class Auditor:
         ctx.taken = Intervals((f.start, f.end) for f in findings)
         findings += [f for mod in stage("after-verify", available) for f in mod.check(ctx)]
         findings.sort(key=Finding.sort_key)
-        if ctx.lm is None:
-            return findings, None, None
-        return findings, ctx.lm.sentences, ctx.lm.bits_per_token
+        return findings, ctx.lm
 
     def audit_text(self, text: str, path: str | None = None, input_format: str | None = None) -> Report:
         """Audit ``text``; ``input_format`` (txt, md, html) defaults to the path's extension."""
@@ -204,7 +218,8 @@ class Auditor:
 
         prose = mask(text, fmt)  # same length as text: offsets refer to the original
         doc = Document(prose, path)
-        findings, sentences, bpt = self.check(doc)
+        findings, lm_out = self.check(doc)
+        sentences, bpt, garble = self._fluency(doc, lm_out)
         for f in findings:
             f.text = text[f.start:f.end]
         findings = [f for f in findings if self.config.wants(f.code)]
@@ -220,7 +235,21 @@ class Auditor:
         score = mqm_score(findings, doc.words, self.signature())
         score.fluency_bits_per_token = bpt
         return Report(path=path, text=text, findings=findings, words=doc.words, score=score,
-                      sentences=sentences, unused_suppressions=unused)
+                      sentences=sentences, unused_suppressions=unused, garble=garble,
+                      garble_ignored=bool(sup is not None and sup.ignore_garble))
+
+    def _fluency(self, doc: Document, lm_out) -> tuple[list[dict] | None, float | None, float | None]:
+        """Sentence fluency, the article's bits per token and its garble score (None without the model)."""
+        if lm_out is None:
+            return None, None, None
+        if self.garble_model is None:
+            return [dict(s) for s in lm_out.sentences], lm_out.bits_per_token, None
+        from .garble import document_features
+
+        art, sents = document_features(doc.text, lm_out)
+        sentences = [{**s, "garble": round(self.garble_model.probability(f), 4)}
+                     for s, f in zip(lm_out.sentences, sents)]
+        return sentences, lm_out.bits_per_token, round(self.garble_model.probability(art), 4)
 
     def audit_file(self, path: str | Path, input_format: str | None = None) -> Report:
         try:

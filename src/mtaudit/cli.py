@@ -90,6 +90,7 @@ def audit(
     ignore: Optional[str] = IGNORE_OPT,
     input_format: InputFormat = INPUT_OPT,
     fail_on: Optional[FailOn] = FAIL_OPT,
+    fail_on_garble: Optional[str] = typer.Option(None, "--fail-on-garble", help="Fail an article whose garble score (with the LM) is at least this probability; 'model' (default: the calibrated threshold) or 'never'."),
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="Ignore findings recorded in this baseline file."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Worker processes (each loads the model once)."),
     threads: Optional[int] = typer.Option(None, "--threads", help="Torch threads per worker (default: cores / jobs)."),
@@ -109,10 +110,22 @@ def audit(
     if ray is not None and importlib.util.find_spec("ray") is None:
         raise UsageError("--ray needs Ray: pip install 'mtaudit[ray]'")
     opts = RunOptions(paths=list(paths), settings=_settings(lm, no_lm, glossary, config, select, ignore, input_format),
-                      format=format.value, fail_on=fail_on.value if fail_on else None, output=output,
+                      format=format.value, fail_on=fail_on.value if fail_on else None,
+                      fail_on_garble=_garble_option(fail_on_garble), output=output,
                       baseline=baseline, write_baseline=write_baseline, resume=resume, jobs=jobs, threads=threads,
                       ray=ray)
     raise typer.Exit(_guard(run, opts))
+
+
+def _garble_option(value: Optional[str]):
+    from .config import parse_garble_threshold
+
+    if value is None:
+        return None
+    try:
+        return parse_garble_threshold(value)
+    except ValueError as e:
+        raise UsageError(f"--fail-on-garble {e}") from None
 
 
 def _guard(fn, *args) -> int:

@@ -9,6 +9,7 @@ it. Unknown keys are an error that names the key.
 select = ["NAM", "CLQ"]        # code prefixes to report (default: all)
 ignore = ["UNK001"]            # code prefixes to drop
 fail-on = "major"              # minor, major, critical, never
+fail-on-garble = 0.9           # a probability, "model" (the calibrated default) or "never"
 glossaries = ["names.tsv"]     # extra glossaries, relative to this file
 lm = "auto"                    # on, off, auto
 lm-excess-bits = 14.0          # LMF001 threshold
@@ -29,7 +30,7 @@ from . import defaults
 
 FAIL_ON_CHOICES = defaults.FAIL_ON_CHOICES
 LM_CHOICES = defaults.LM_CHOICES
-KEYS = {"select", "ignore", "fail-on", "glossaries", "lm", "lm-excess-bits", "lm-reject-bits", "severity"}
+KEYS = {"fail-on-garble", "select", "ignore", "fail-on", "glossaries", "lm", "lm-excess-bits", "lm-reject-bits", "severity"}
 
 
 class ConfigError(Exception):
@@ -46,6 +47,7 @@ class Config:
     lm: str | None = None
     lm_excess_bits: float | None = None
     lm_reject_bits: float | None = None
+    fail_on_garble: str | float | None = None
     severity: dict[str, str] = field(default_factory=dict)
 
     def wants(self, code: str) -> bool:
@@ -130,6 +132,29 @@ def _bits(table: dict, key: str, where: str) -> float | None:
     return float(v)
 
 
+def parse_garble_threshold(v) -> str | float:
+    """A ``fail-on-garble`` value: a probability in (0, 1], "model" or "never"; ValueError otherwise."""
+    if isinstance(v, str) and v in ("model", "never"):
+        return v
+    if isinstance(v, str):
+        try:
+            v = float(v)
+        except ValueError:
+            raise ValueError(f"must be a probability between 0 and 1, 'model' or 'never', not {v!r}") from None
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not 0 < v <= 1:
+        raise ValueError(f"must be a probability between 0 and 1, 'model' or 'never', not {v!r}")
+    return float(v)
+
+
+def _garble(table: dict, where: str):
+    if "fail-on-garble" not in table:
+        return None
+    try:
+        return parse_garble_threshold(table["fail-on-garble"])
+    except ValueError as e:
+        raise ConfigError(f"{where}: fail-on-garble {e}") from None
+
+
 def _severities(table: dict, where: str) -> dict[str, str]:
     sev = table.get("severity", {})
     if not isinstance(sev, dict):
@@ -162,6 +187,7 @@ def load_config(path: Path) -> Config:
         lm_excess_bits=_bits(table, "lm-excess-bits", where),
         lm_reject_bits=_bits(table, "lm-reject-bits", where),
         severity=_severities(table, where),
+        fail_on_garble=_garble(table, where),
     )
 
 

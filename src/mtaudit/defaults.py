@@ -13,6 +13,10 @@ REPORT_SCHEMA = "mtaudit.report/1"
 
 #: Lowest severity that makes `mtaudit audit` exit 1.
 FAIL_ON = "minor"
+#: `--fail-on-garble` / `fail-on-garble`: an article whose garble score is at least this fails the
+#: gate; "model" takes the threshold the garble head was calibrated with on training data
+#: (garble.json), "never" turns the garble gate off. Without the language model it does nothing.
+FAIL_ON_GARBLE = "model"
 #: The values of `--fail-on` / `fail-on` and `--lm` / `lm` (CLI, config and API read these).
 FAIL_ON_CHOICES = ("minor", "major", "critical", "never")
 LM_CHOICES = ("on", "off", "auto")

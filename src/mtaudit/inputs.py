@@ -103,7 +103,7 @@ def mask(text: str, fmt: str) -> str:
 
 
 # --- suppressions -------------------------------------------------------------------------------
-_DIRECTIVE = re.compile(r"<!--\s*mtaudit:\s*(ignore|off|on)\b([^>]*?)-->", re.I)
+_DIRECTIVE = re.compile(r"<!--\s*mtaudit:\s*(ignore-garble|ignore|off|on)\b([^>]*?)-->", re.I)
 _ANY_DIRECTIVE = re.compile(r"<!--\s*mtaudit\b.*?-->", re.I | re.S)
 _CODE = re.compile(r"[A-Z]{3}\d{0,3}")
 
@@ -129,6 +129,7 @@ class Suppression:
 @dataclass
 class Suppressions:
     items: list[Suppression] = field(default_factory=list)
+    ignore_garble: bool = False  # <!-- mtaudit: ignore-garble -->: the garble score does not gate
 
     def filter(self, findings):
         kept = []
@@ -154,12 +155,17 @@ def parse_suppressions(text: str, path: str | None = None) -> Suppressions:
             bad = any(not _CODE.fullmatch(c) for c in d.group(2).replace(",", " ").split())
         if bad:
             raise SuppressionError(f"{path or '<text>'}:{line}: malformed suppression {m.group()!r} "
-                                   "(expected 'mtaudit: ignore CODE...', 'mtaudit: off' or 'mtaudit: on')")
+                                   "(expected 'mtaudit: ignore CODE...', 'mtaudit: off', 'mtaudit: on' or "
+                                   "'mtaudit: ignore-garble')")
     items = []
     off_start = None
+    ignore_garble = False
     for m in _DIRECTIVE.finditer(text):
         kind = m.group(1).lower()
         line = text.count("\n", 0, m.start()) + 1
+        if kind == "ignore-garble":
+            ignore_garble = True
+            continue
         if kind == "off":
             if off_start is None:
                 off_start = (m.end(), line, m.group())
@@ -182,4 +188,4 @@ def parse_suppressions(text: str, path: str | None = None) -> Suppressions:
         items.append(Suppression("ignore", codes, start, end, line, m.group()))
     if off_start is not None:
         items.append(Suppression("off", (), off_start[0], len(text), off_start[1], off_start[2]))
-    return Suppressions(items)
+    return Suppressions(items, ignore_garble)

@@ -18,7 +18,7 @@ from pathlib import Path
 from . import baseline as bl
 from . import defaults
 from .corpus import Summary, audit_many, pending, read_done, truncate_partial_line
-from .runner import RunError, Runner, Settings, check_not_input, expand_paths, fail_rank
+from .runner import RunError, Runner, Settings, check_not_input, expand_paths, fail_rank, gate
 
 FORMATS = defaults.REPORT_FORMATS
 
@@ -31,6 +31,7 @@ class RunOptions:
     settings: Settings = field(default_factory=Settings)
     format: str = "text"
     fail_on: str | None = None
+    fail_on_garble: str | float | None = None
     output: Path | None = None
     baseline: Path | None = None
     write_baseline: Path | None = None
@@ -121,6 +122,9 @@ def _collect(opts: RunOptions, runner: Runner, files: list[str], summary: Summar
     try:
         with Progress(len(files)) as progress:
             for r in _source(opts, runner, files):
+                if r.error is None:
+                    r.gate = gate(r, fail_rank(runner.fail_on(r.path, opts.fail_on)),
+                                  runner.garble_threshold(r.path, opts.fail_on_garble))
                 summary.add(r)
                 if out_fh is not None:
                     out_fh.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
@@ -206,4 +210,4 @@ def run(opts: RunOptions) -> int:
             print(f"mtaudit: error: {r.error}", file=sys.stderr)
     if any(r.error for r in reports) or summary.failures:
         return 2
-    return 1 if any(f.severity.rank >= fail[r.path] for r in reports for f in r.findings) else 0
+    return 1 if any(r.gate == "fail" for r in reports) else 0

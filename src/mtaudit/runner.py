@@ -119,6 +119,34 @@ class Runner:
 
         return cli_value or self.config(path).fail_on or defaults.FAIL_ON
 
+    def garble_threshold(self, path: str | None, cli_value) -> float | None:
+        """The garble score at or above which ``path`` fails the gate (None: the garble gate is
+        off, by choice, without the model or without a trained head)."""
+        from . import defaults
+
+        v = cli_value if cli_value is not None else self.config(path).fail_on_garble
+        v = v if v is not None else defaults.FAIL_ON_GARBLE
+        if v == "never":
+            return None
+        if v == "model":  # the card alone: a driver of worker processes never loads the model for it
+            from .garble import load_model
+
+            model = load_model()
+            return model.threshold if model is not None else None
+        return float(v)
+
+
+def gate(report, rank: int, garble_threshold: float | None) -> str:
+    """An article's verdict: it fails on a finding at or above ``rank``, or on its garble score."""
+    if report.error:
+        return "fail"
+    if any(f.severity.rank >= rank for f in report.findings):
+        return "fail"
+    if garble_threshold is not None and report.garble is not None and not report.garble_ignored \
+            and report.garble >= garble_threshold:
+        return "fail"
+    return "pass"
+
 
 def _identity(path) -> tuple[int, int] | None:
     try:

@@ -43,4 +43,20 @@ def render_text(reports, out, *, color: bool | None = None) -> None:
         if s.fluency_bits_per_token is not None:
             line += f", fluency {s.fluency_bits_per_token:.2f} bits/token"
         console.print(Text(line, style="bold"))
+        if r.garble is not None:
+            console.print(_garble_line(r))
         console.print(Text(s.signature, style="dim"))
+
+
+def _garble_line(r) -> Text:
+    """The article's garble score, the verdict, and the sentences that weigh most in it."""
+    verdict = {"fail": " - fails the gate", "pass": " - passes the gate"}.get(r.gate or "", "")
+    if r.garble_ignored:
+        verdict = " - ignored (mtaudit: ignore-garble)"
+    t = Text(f"garble {r.garble:.2f} (probability of unedited machine translation){verdict}",
+             style="bold red" if r.gate == "fail" and not r.garble_ignored and r.garble >= 0.5 else "bold")
+    worst = sorted((s for s in r.sentences or () if "garble" in s), key=lambda s: -s["garble"])[:3]
+    for s in worst:
+        snippet = " ".join(r.text[s["start"]:s["end"]].split())
+        t.append(f"\n  {s['garble']:.2f}  {snippet[:90]}{'...' if len(snippet) > 90 else ''}", style="dim")
+    return t

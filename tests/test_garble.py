@@ -1,0 +1,121 @@
+"""The article garble score and gate: the card, the features, the verdict, the overrides."""
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from conftest import ROOT, run_cli
+from mtaudit.garble import FEATURES, GarbleModel, features_of, load_model
+
+SAMPLE = ROOT / "samples" / "kursk-withdrawal.txt"
+
+
+def card(**over):
+    d = {"features": list(FEATURES), "mean": [0.0] * len(FEATURES), "scale": [1.0] * len(FEATURES),
+         "coef": [0.0] * len(FEATURES), "intercept": 0.0, "threshold": 0.7, "manifest_sha256": "ab" * 32}
+    d.update(over)
+    return d
+
+
+@pytest.mark.parametrize("bad", [{"features": ["nope"] + list(FEATURES[1:])}, {"coef": [1.0]},
+                                 {"threshold": 1.5}, {"threshold": 0}])
+def test_a_bad_card_is_refused(bad):
+    with pytest.raises(ValueError):
+        GarbleModel.from_dict(card(**bad))
+
+
+def test_probability_follows_the_weights():
+    coef = [0.0] * len(FEATURES)
+    coef[FEATURES.index("excess_mean")] = 2.0
+    m = GarbleModel.from_dict(card(coef=coef))
+    base = dict.fromkeys(FEATURES, 0.0)
+    assert m.probability(base) == pytest.approx(0.5)
+    assert m.probability({**base, "excess_mean": 1.0}) == pytest.approx(1 / (1 + math.exp(-2)))
+    assert m.probability({**base, "excess_mean": 1e9}) <= 1.0  # no overflow
+    assert m.signature.startswith("garble:abababab@0.7")
+
+
+def test_features_of_summarises_word_excess():
+    f = features_of([[1.0, 7.0], [3.0, -1.0, 10.0]], bits=40.0, n_tokens=10)
+    assert f["bits_per_token"] == 4.0
+    assert f["excess_mean"] == pytest.approx(4.0)
+    assert f["high_excess_rate"] == pytest.approx(2 / 5)
+    assert f["excess_p90"] == 10.0
+    assert f["log_words"] == pytest.approx(math.log1p(5))
+    assert features_of([], 0.0, 0)["excess_mean"] == 0.0
+
+
+def test_the_shipped_card_loads_and_records_its_training():
+    m = load_model()
+    if m is None:
+        pytest.skip("no garble.json trained yet")
+    assert 0.5 <= m.threshold < 1 and set(m.features) <= set(FEATURES)
+    manifest = ROOT / "samples" / "roundtrip" / "manifest.json"
+    import hashlib
+
+    assert m.manifest_sha256 == hashlib.sha256(manifest.read_bytes()).hexdigest()
+    assert m.card["training"]["script"] == "scripts/train_garble.py"
+
+
+class _R:
+    def __init__(self, garble, findings=(), error=None, ignored=False):
+        self.garble, self.findings, self.error, self.garble_ignored = garble, list(findings), error, ignored
+
+
+def test_gate_verdicts():
+    from mtaudit.runner import gate
+
+    assert gate(_R(0.95), rank=99, garble_threshold=0.9) == "fail"
+    assert gate(_R(0.85), rank=99, garble_threshold=0.9) == "pass"
+    assert gate(_R(0.95, ignored=True), rank=99, garble_threshold=0.9) == "pass"
+    assert gate(_R(None), rank=99, garble_threshold=0.9) == "pass"  # rules only: findings alone
+    assert gate(_R(0.95), rank=99, garble_threshold=None) == "pass"  # --fail-on-garble never
+
+
+@pytest.mark.parametrize("value", ["1.5", "-0.1", "nan", "often", "0"])
+def test_bad_fail_on_garble_is_a_usage_error(tmp_path, value):
+    r = run_cli("audit", SAMPLE, "--no-lm", "--fail-on-garble", value)
+    assert r.returncode == 2 and "--fail-on-garble" in r.stderr
+
+
+@pytest.mark.parametrize("body", ['fail-on-garble = 2', 'fail-on-garble = "sometimes"', "fail-on-garble = true"])
+def test_bad_fail_on_garble_in_config(tmp_path, body):
+    (tmp_path / "mtaudit.toml").write_text(body + "\n", encoding="utf-8")
+    art = tmp_path / "a.txt"
+    art.write_text("Officials in Kiev said talks would resume.\n", encoding="utf-8")
+    r = run_cli("audit", art, "--no-lm")
+    assert r.returncode == 2 and "fail-on-garble" in r.stderr
+
+
+def test_without_the_model_garble_is_null_and_the_gate_uses_findings(tmp_path):
+    r = run_cli("audit", SAMPLE, "--no-lm", "--format", "json", "--fail-on", "never")
+    f = json.loads(r.stdout)["files"][0]
+    assert f["garble"] is None and f["gate"] == "pass" and r.returncode == 0
+    r = run_cli("audit", SAMPLE, "--no-lm", "--format", "jsonl")
+    assert json.loads(r.stdout)["gate"] == "fail" and r.returncode == 1
+
+
+def test_ignore_garble_directive_is_parsed():
+    from mtaudit.inputs import parse_suppressions
+
+    assert parse_suppressions("<!-- mtaudit: ignore-garble -->\nText.\n").ignore_garble
+    assert not parse_suppressions("<!-- mtaudit: ignore NAM001 -->\nText.\n").ignore_garble
+
+
+@pytest.mark.lm
+def test_the_founding_sample_fails_on_garble_alone(tmp_path):
+    if load_model() is None:
+        pytest.skip("no garble.json trained yet")
+    r = run_cli("audit", SAMPLE, "--format", "json", "--fail-on", "never")
+    f = json.loads(r.stdout)["files"][0]
+    assert f["garble"] >= load_model().threshold and f["gate"] == "fail" and r.returncode == 1
+    assert all(0 <= s["garble"] <= 1 for s in f["sentences"])
+    r = run_cli("audit", SAMPLE, "--format", "json", "--fail-on", "never", "--fail-on-garble", "never")
+    assert r.returncode == 0 and json.loads(r.stdout)["files"][0]["gate"] == "pass"
+    md = tmp_path / "a.md"
+    md.write_text("<!-- mtaudit: ignore-garble -->\n\n" + SAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    r = run_cli("audit", md, "--format", "json", "--fail-on", "never")
+    f = json.loads(r.stdout)["files"][0]
+    assert f["garble_ignored"] and f["gate"] == "pass" and r.returncode == 0
