@@ -71,7 +71,7 @@ def write(out: Path, lm: str, mqm_limit: int | None) -> None:
     print(f"wrote {n} texts to {out} in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
 
 
-def diff(old: Path, new: Path, ignore: list[str]) -> int:
+def diff(old: Path, new: Path, ignore: list[str], common: bool = False) -> int:
     def load(p):
         out = {}
         for line in open(p, encoding="utf-8"):
@@ -80,6 +80,9 @@ def diff(old: Path, new: Path, ignore: list[str]) -> int:
         return out
 
     a, b = load(old), load(new)
+    if common:  # compare only the texts both snapshots hold (a partial run against a full one)
+        a = {k: v for k, v in a.items() if k in b}
+        b = {k: v for k, v in b.items() if k in a}
     changed = 0
     for name in sorted(set(a) | set(b)):
         if a.get(name) != b.get(name):
@@ -107,11 +110,12 @@ def main(argv=None) -> int:
     d.add_argument("old", type=Path)
     d.add_argument("new", type=Path)
     d.add_argument("--ignore-field", action="append", default=["rule"])
+    d.add_argument("--common", action="store_true", help="compare only the texts both snapshots hold")
     args = ap.parse_args(argv)
     if args.cmd == "write":
         write(args.out, args.lm, args.mqm_limit)
         return 0
-    return diff(args.old, args.new, args.ignore_field)
+    return diff(args.old, args.new, args.ignore_field, args.common)
 
 
 if __name__ == "__main__":

@@ -24,21 +24,25 @@ from . import lexicon
 MODEL_FILE = Path(__file__).with_name("garble.json")
 #: The features, in the order the card's weights use.
 FEATURES = ("bits_per_token", "excess_mean", "excess_p90", "high_excess_rate", "sentence_excess_p75",
-            "log_words")
+            "log_words", "common_excess_mean", "common_excess_p90", "common_high_rate")
 #: A word whose excess surprisal is at least this many bits counts as highly unexpected.
 HIGH_EXCESS_BITS = 6.0
+#: Common words (Zipf at least this): informal or rare vocabulary aside, a common word in a place
+#: no writer would put it is the mark of machine translation.
+COMMON_ZIPF = 4.5
+COMMON_HIGH_BITS = 3.0
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
-def unigram_bits(word: str) -> float:
+def unigram_bits(zipf: float) -> float:
     """The surprisal of a word from its English frequency alone (Zipf scale -> bits)."""
-    z = lexicon.zipf(word.lower())
-    return (9 - z) * math.log2(10) if z > 0 else 30.0
+    return (9 - zipf) * math.log2(10) if zipf > 0 else 30.0
 
 
-def word_excess(text: str, span: tuple[int, int], tokens: list[tuple[int, int, float]]) -> list[float]:
-    """Excess surprisal (bits) of each word of one sentence; ``tokens`` have sentence offsets.
-    The first word is left out (it is conditioned on nothing but the start of text)."""
+def sentence_words(text: str, span: tuple[int, int], tokens: list[tuple[int, int, float]]) -> list[list[float]]:
+    """``[excess bits, zipf]`` of each word of one sentence (``tokens`` in sentence offsets): its
+    bits in context minus its bits by frequency, and its frequency. The first word is left out (it
+    is conditioned on nothing but the start of text)."""
     s, e = span
     ends = [b for _, b, _ in tokens]
     out = []
@@ -51,7 +55,8 @@ def word_excess(text: str, span: tuple[int, int], tokens: list[tuple[int, int, f
             if a >= we:
                 break
             bits += x
-        out.append(bits - unigram_bits(m.group()))
+        z = lexicon.zipf(m.group().lower())
+        out.append([bits - unigram_bits(z), z])
     return out
 
 
@@ -62,27 +67,39 @@ def _quantile(xs: list[float], q: float) -> float:
     return ys[min(len(ys) - 1, int(q * len(ys)))]
 
 
-def features_of(words: list[list[float]], bits: float, n_tokens: int) -> dict[str, float]:
-    """The feature vector of a text from its sentences' word excesses and its total bits."""
-    flat = [x for ws in words for x in ws]
-    sent = [sum(ws) / len(ws) for ws in words if ws]
+def _mean(xs: list[float]) -> float:
+    return sum(xs) / len(xs) if xs else 0.0
+
+
+def features_of(words: list[list[list[float]]], bits: float, n_tokens: int) -> dict[str, float]:
+    """The feature vector of a text from its sentences' ``[excess, zipf]`` words and total bits."""
+    flat = [x for ws in words for x, _ in ws]
+    common = [x for ws in words for x, z in ws if z >= COMMON_ZIPF]
+    sent = [_mean([x for x, _ in ws]) for ws in words if ws]
     return {
         "bits_per_token": bits / n_tokens if n_tokens else 0.0,
-        "excess_mean": sum(flat) / len(flat) if flat else 0.0,
+        "excess_mean": _mean(flat),
         "excess_p90": _quantile(flat, 0.9),
         "high_excess_rate": sum(x >= HIGH_EXCESS_BITS for x in flat) / len(flat) if flat else 0.0,
         "sentence_excess_p75": _quantile(sent, 0.75),
         "log_words": math.log1p(len(flat)),
+        "common_excess_mean": _mean(common),
+        "common_excess_p90": _quantile(common, 0.9),
+        "common_high_rate": sum(x >= COMMON_HIGH_BITS for x in common) / len(common) if common else 0.0,
     }
+
+
+def document_words(text: str, lm_output) -> tuple[list[list[list[float]]], list[float], list[int]]:
+    """Per sentence: its words' ``[excess, zipf]``, its total bits and its token count."""
+    words = [sentence_words(text, span, toks) for span, toks in zip(lm_output.spans, lm_output.tokens)]
+    return words, [sum(b for _, _, b in t) for t in lm_output.tokens], [len(t) for t in lm_output.tokens]
 
 
 def document_features(text: str, lm_output) -> tuple[dict[str, float], list[dict[str, float]]]:
     """The article's features and each sentence's (the same features over that sentence)."""
-    words = [word_excess(text, span, toks) for span, toks in zip(lm_output.spans, lm_output.tokens)]
-    bits = [sum(b for _, _, b in toks) for toks in lm_output.tokens]
-    art = features_of(words, sum(bits), sum(len(t) for t in lm_output.tokens))
-    sents = [features_of([w], b, len(t)) for w, b, t in zip(words, bits, lm_output.tokens)]
-    return art, sents
+    words, bits, ntok = document_words(text, lm_output)
+    art = features_of(words, sum(bits), sum(ntok))
+    return art, [features_of([w], b, n) for w, b, n in zip(words, bits, ntok)]
 
 
 @dataclass(frozen=True)
