@@ -1,6 +1,7 @@
 """Real machine translation, labelled: clean English round-tripped through Apertium pivots.
 
     python scripts/roundtrip.py manifest            # write samples/roundtrip/manifest.json (the split)
+    python scripts/roundtrip.py mqm-manifest        # write samples/mqm/manifest.json (MQM document split)
     python scripts/roundtrip.py build [--out build/roundtrip] [--pivots es,ca,eo,gl] [--limit N]
 
 ``manifest`` fixes, once and before anything is trained, which documents of
@@ -82,6 +83,29 @@ def write_manifest() -> None:
     MANIFEST.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     n = sum(d["split"] == "heldout" for d in docs)
     print(f"{MANIFEST}: {len(docs)} documents, {n} held out", file=sys.stderr)
+
+
+MQM = SHARED / "mqm-zhen-wmt23.jsonl"
+MQM_MANIFEST = ROOT / "samples" / "mqm" / "manifest.json"
+
+
+def write_mqm_manifest() -> None:
+    """The MQM 2023 document split, by the same hash rule: held-out documents are only measured."""
+    docs = {}
+    for line in MQM.read_text(encoding="utf-8").splitlines():
+        o = json.loads(line)
+        d = docs.setdefault(o["doc"], {"doc": o["doc"], "segments": 0, "error_segments": 0})
+        d["segments"] += 1
+        d["error_segments"] += o["label"] == "error"
+    rows = [{**d, "split": split_of(f"mqm/{d['doc']}")} for d in sorted(docs.values(), key=lambda d: d["doc"])]
+    MQM_MANIFEST.parent.mkdir(parents=True, exist_ok=True)
+    MQM_MANIFEST.write_text(json.dumps({
+        "description": "MQM zh-en 2023 documents: training documents may be trained on; held-out ones are only "
+                       "measured. Written before any training; never edit a split by hand.",
+        "split_rule": f"sha256('mqm/' + doc)[0] < {HELDOUT_BELOW:#x} -> heldout", "documents": rows},
+        indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    n = sum(r["split"] == "heldout" for r in rows)
+    print(f"{MQM_MANIFEST}: {len(rows)} documents, {n} held out", file=sys.stderr)
 
 
 def translate(lines: list[str], mode: str) -> list[str]:
@@ -183,12 +207,17 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     sub.add_parser("manifest")
+    sub.add_parser("mqm-manifest")
     b = sub.add_parser("build")
     b.add_argument("--out", type=Path, default=ROOT / "build" / "roundtrip")
     b.add_argument("--pivots", default=",".join(TRAIN_PIVOTS + HELDOUT_PIVOTS))
     b.add_argument("--limit", type=int, default=None, help="documents per pivot (a quick look)")
     args = ap.parse_args(argv)
-    if args.cmd == "manifest":
+    if args.cmd == "mqm-manifest":
+        if MQM_MANIFEST.exists():
+            sys.exit(f"{MQM_MANIFEST} exists: the split is fixed once")
+        write_mqm_manifest()
+    elif args.cmd == "manifest":
         if MANIFEST.exists():
             sys.exit(f"{MANIFEST} exists: the split is fixed once (delete it only to start over)")
         write_manifest()
