@@ -200,6 +200,9 @@ def run(opts: RunOptions) -> int:
         return 2 if any(r.error for r in reports) else 0
     if opts.baseline is not None:
         _apply_baseline(opts, reports)
+        for r in reports:  # the verdict is on what the baseline leaves (nothing was streamed yet)
+            if r.error is None:
+                r.gate = gate(r, fail[r.path], runner.garble_threshold(r.path, opts.fail_on_garble))
     for r in reports:
         for u in r.unused_suppressions:
             warn(f"{r.path}:{u['line']}: unused suppression {u['directive']}")
