@@ -160,13 +160,18 @@ def _render(opts: RunOptions, reports: list, rank: int) -> None:
         raise RunError(f"cannot write {opts.output}: {e.strerror}") from None
 
 
-def _apply_baseline(opts: RunOptions, reports: list) -> None:
+def _apply_baseline(opts: RunOptions, runner: Runner, reports: list, fail: dict) -> None:
+    """Drop the findings the baseline accepts, warn of its stale entries, and take each verdict
+    again on what is left (nothing was streamed: a baseline turns streaming off)."""
     try:
         stale = bl.apply(bl.load(opts.baseline), reports)
     except bl.BaselineError as e:
         raise RunError(str(e)) from None
     for e in stale:
         warn(f"baseline entry no longer matches: {e['path']}: {e['code']} {e['text']!r}")
+    for r in reports:
+        if r.error is None:
+            r.gate = gate(r, fail[r.path], runner.garble_threshold(r.path, opts.fail_on_garble))
 
 
 def run(opts: RunOptions) -> int:
@@ -199,10 +204,7 @@ def run(opts: RunOptions) -> int:
         print(f"mtaudit: wrote {n} findings to baseline {opts.write_baseline}", file=sys.stderr)
         return 2 if any(r.error for r in reports) else 0
     if opts.baseline is not None:
-        _apply_baseline(opts, reports)
-        for r in reports:  # the verdict is on what the baseline leaves (nothing was streamed yet)
-            if r.error is None:
-                r.gate = gate(r, fail[r.path], runner.garble_threshold(r.path, opts.fail_on_garble))
+        _apply_baseline(opts, runner, reports, fail)
     for r in reports:
         for u in r.unused_suppressions:
             warn(f"{r.path}:{u['line']}: unused suppression {u['directive']}")
