@@ -1,16 +1,12 @@
-"""LMF: language-model fluency, and fix verification for every detector.
+"""The language model's one pass over a document, and fix verification for every detector.
 
-Three uses of the model's per-token surprisal (bits), sentence by sentence:
-
-* a fluency score per sentence and per article (mean bits per token);
-* the LMF001 detector: an ordinary lowercase word far more surprising in
-  its context than its own frequency predicts (excess surprisal = the
-  model's bits minus the word's unigram bits from wordfreq), so rare but
-  correct names, which are surprising everywhere, are not flagged;
-* fix verification (after LM-Critic): each candidate fix is scored in its
-  sentence; the gain in bits ranks the suggestions, sets the confidence and
-  drops candidates the model rejects. Glossary variants (safe name fixes)
-  are never overruled: the model prefers Kiev to Kyiv.
+* :meth:`Fluency.run` scores every sentence once (:class:`LMOutput`: per-token surprisal in bits,
+  the sentence and article bits per token); detectors read it as ``ctx.lm`` (LMF001 in
+  ``detectors/disfluency.py``, the garble score in ``garble.py``);
+* :meth:`Fluency.verify` (after LM-Critic) scores each candidate fix in its sentence; the gain in
+  bits ranks the suggestions, sets the confidence and drops candidates the model rejects, as each
+  rule's ``lm_policy`` allows (glossary variants are never overruled: the model prefers Kiev to
+  Kyiv).
 """
 from __future__ import annotations
 
