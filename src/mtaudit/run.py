@@ -123,8 +123,7 @@ def _collect(opts: RunOptions, runner: Runner, files: list[str], summary: Summar
         with Progress(len(files)) as progress:
             for r in _source(opts, runner, files):
                 if r.error is None:
-                    r.gate = gate(r, fail_rank(runner.fail_on(r.path, opts.fail_on)),
-                                  runner.garble_threshold(r.path, opts.fail_on_garble))
+                    r.gate = _verdict(opts, runner, r)
                 summary.add(r)
                 if out_fh is not None:
                     out_fh.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
@@ -160,7 +159,12 @@ def _render(opts: RunOptions, reports: list, rank: int) -> None:
         raise RunError(f"cannot write {opts.output}: {e.strerror}") from None
 
 
-def _apply_baseline(opts: RunOptions, runner: Runner, reports: list, fail: dict) -> None:
+def _verdict(opts: RunOptions, runner: Runner, r) -> str:
+    """The gate's verdict on one report under the run's --fail-on and --fail-on-garble."""
+    return gate(r, fail_rank(runner.fail_on(r.path, opts.fail_on)), runner.garble_threshold(r.path, opts.fail_on_garble))
+
+
+def _apply_baseline(opts: RunOptions, runner: Runner, reports: list) -> None:
     """Drop the findings the baseline accepts, warn of its stale entries, and take each verdict
     again on what is left (nothing was streamed: a baseline turns streaming off)."""
     try:
@@ -171,7 +175,7 @@ def _apply_baseline(opts: RunOptions, runner: Runner, reports: list, fail: dict)
         warn(f"baseline entry no longer matches: {e['path']}: {e['code']} {e['text']!r}")
     for r in reports:
         if r.error is None:
-            r.gate = gate(r, fail[r.path], runner.garble_threshold(r.path, opts.fail_on_garble))
+            r.gate = _verdict(opts, runner, r)
 
 
 def run(opts: RunOptions) -> int:
@@ -204,7 +208,7 @@ def run(opts: RunOptions) -> int:
         print(f"mtaudit: wrote {n} findings to baseline {opts.write_baseline}", file=sys.stderr)
         return 2 if any(r.error for r in reports) else 0
     if opts.baseline is not None:
-        _apply_baseline(opts, runner, reports, fail)
+        _apply_baseline(opts, runner, reports)
     for r in reports:
         for u in r.unused_suppressions:
             warn(f"{r.path}:{u['line']}: unused suppression {u['directive']}")

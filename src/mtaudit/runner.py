@@ -63,9 +63,19 @@ class Runner:
     def __init__(self, settings: Settings, warn=None):
         self.settings = settings
         self._auditors: dict[str | None, object] = {}
+        self._configs: dict[str | None, Config] = {}  # by the folder a file is in: found and read once
         self.warn = warn or (lambda msg: print(f"mtaudit: warning: {msg}", file=sys.stderr))
 
     def config(self, path: str | None) -> Config:
+        """The configuration for ``path`` with the command line's selection applied (read once per
+        folder: the verdict, the gate and the auditor of each file all ask for it)."""
+        key = None if self.settings.config is not None or path in (None, "-") else os.path.dirname(
+            os.path.abspath(path))
+        if key not in self._configs:
+            self._configs[key] = self._load_config(path)
+        return self._configs[key]
+
+    def _load_config(self, path: str | None) -> Config:
         from .api import check_codes
         from .config import ConfigError
 
