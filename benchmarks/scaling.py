@@ -3,7 +3,7 @@
     python benchmarks/scaling.py [--sizes 50000,100000,...] [--lm on|off|both] [--lm-sizes ...]
                                  [--runs 3] [--article samples/kursk-withdrawal.txt]
 
-Each size is audited ``--runs`` times in one process (the auditor, glossaries and model loaded
+Each size is audited ``--runs`` times, by turns, in one process (the auditor, glossaries and model loaded
 once beforehand, so start-up is not counted; the model's cache is emptied before each run) and
 the median wall time printed, with the ratio to the size before it. Linear time means a ratio of
 about 2 for each doubling (acceptance: <= 2.2). Each copy of the sample carries its own number, so
@@ -34,27 +34,34 @@ def build(article: str, size: int) -> str:
     return "".join(out)[:size]
 
 
-def measure(auditor, text: str, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        if auditor.lm is not None:
-            from mtaudit.lm import SurprisalCache
+def measure_once(auditor, text: str) -> float:
+    if auditor.lm is not None:
+        from mtaudit.lm import SurprisalCache
 
-            auditor.lm.cache = SurprisalCache(auditor.lm.cache.max_tokens)
-        t0 = time.perf_counter()
-        auditor.audit_text(text, "scaling.txt")
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        auditor.lm.cache = SurprisalCache(auditor.lm.cache.max_tokens)
+    t0 = time.perf_counter()
+    auditor.audit_text(text, "scaling.txt")
+    return time.perf_counter() - t0
 
 
 def series(label: str, auditor, article: str, sizes: list[int], runs: int) -> list[tuple[int, float]]:
-    print(f"\n{label}: size (chars), median seconds of {runs}, ratio to the size before")
+    """Runs by turns (every size once, then every size again...), so a slow spell of a shared
+    machine lands on one run of several sizes, and the median drops it, instead of on all
+    the runs of one size."""
+    print(f"\n{label}: size (chars), median seconds of {runs} runs taken by turns, ratio to the size before")
+    texts = {size: build(article, size) for size in sizes}
+    times: dict[int, list[float]] = {size: [] for size in sizes}
+    for r in range(runs):
+        for size in sizes:
+            times[size].append(measure_once(auditor, texts[size]))
+            print(f"  run {r + 1}: {size:>9,}  {times[size][-1]:8.2f} s", file=sys.stderr, flush=True)
     rows = []
     for size in sizes:
-        t = measure(auditor, build(article, size), runs)
+        t = statistics.median(times[size])
         ratio = f"{t / rows[-1][1]:.2f}x" if rows and rows[-1][1] > 0 else "-"
         rows.append((size, t))
-        print(f"  {size:>9,}  {t:8.2f} s  {ratio}", flush=True)
+        runs_s = ", ".join(f"{x:.2f}" for x in times[size])
+        print(f"  {size:>9,}  {t:8.2f} s  {ratio:>6}   (runs: {runs_s})", flush=True)
     return rows
 
 
