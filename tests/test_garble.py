@@ -5,8 +5,8 @@ import json
 import math
 
 import pytest
-
 from conftest import ROOT, run_cli
+
 from mtaudit.garble import FEATURES, GarbleModel, features_of, load_model
 
 SAMPLE = ROOT / "samples" / "kursk-withdrawal.txt"

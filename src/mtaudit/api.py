@@ -144,6 +144,7 @@ class Auditor:
             raise ValueError(f"lm must be on, off or auto, not {lm!r}")
         check_codes(config)
         self.glossary = load_glossary([*config.glossaries, *glossaries], builtin=builtin_glossaries)
+        check_codes(config, self.glossary.rule_ids())
         self.res = Resources(self.glossary)
         self.rules = all_rules()
         self.excess_bits = config.lm_excess_bits if config.lm_excess_bits is not None else defaults.LM_EXCESS_BITS
@@ -222,7 +223,7 @@ class Auditor:
         sentences, bpt, garble = self._fluency(doc, lm_out)
         for f in findings:
             f.text = text[f.start:f.end]
-        findings = [f for f in findings if self.config.wants(f.code)]
+        findings = [f for f in findings if self.config.wants(f.selector)]
         for f in findings:
             if f.code in self.config.severity:
                 f.severity = Severity(self.config.severity[f.code])
@@ -259,9 +260,11 @@ class Auditor:
         return self.audit_text(text, str(path), input_format)
 
 
-def check_codes(config) -> None:
+def check_codes(config, rule_ids=None) -> None:
     """Every selector in ``select`` and ``ignore`` must select some rule, and every ``severity``
-    key must be a rule's code (as ruff says of an unknown rule selector); ConfigError otherwise."""
+    key must be a rule's code (as ruff says of an unknown rule selector); ConfigError otherwise.
+    A selector naming a data rule (``CODE/id...``) is checked against ``rule_ids`` when given
+    (the loaded glossaries' ``CODE/id`` selectors), else by its code alone."""
     from .config import ConfigError
     from .detectors import all_rules
 
@@ -269,7 +272,9 @@ def check_codes(config) -> None:
     where = f"{config.path}: " if config.path else ""
     for key in ("select", "ignore"):
         for sel in getattr(config, key):
-            if not any(c.startswith(sel) for c in codes):
+            known = any(c.startswith(sel) for c in codes) if "/" not in sel else (
+                sel.partition("/")[0] in codes if rule_ids is None else any(r.startswith(sel) for r in rule_ids))
+            if not known:
                 raise ConfigError(f"{where}{key}: unknown rule selector {sel!r} (see `mtaudit rules`)")
     for code in config.severity:
         if code not in codes:

@@ -9,6 +9,7 @@ from typing import List, Optional
 import typer
 
 from . import defaults
+from .cli_glossary import GlossaryCommandError, glossary_app
 from .version import __version__
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -30,6 +31,9 @@ class UsageError(Exception):
     """A one-line error for the user; exit code 2."""
 
 
+app.add_typer(glossary_app, name="glossary")
+
+
 def _make_auditor(lm: str, glossary: list[Path]):
     from .api import Auditor
     from .glossary import GlossaryError
@@ -47,7 +51,9 @@ def _make_auditor(lm: str, glossary: list[Path]):
 
 
 def _codes(value: Optional[str]) -> tuple[str, ...]:
-    return tuple(c.strip().upper() for c in (value or "").split(",") if c.strip())
+    from .config import normal_selector
+
+    return tuple(normal_selector(c) for c in (value or "").split(",") if c.strip())
 
 
 def _settings(lm, no_lm, glossary, config, select, ignore, input_format):
@@ -71,8 +77,9 @@ LM_OPT = typer.Option(None, "--lm", help="Language model: on, off, or auto (fall
 NO_LM_OPT = typer.Option(False, "--no-lm", help="Rules only (same as --lm off).")
 GLOSSARY_OPT = typer.Option([], "--glossary", "-g", help="Extra glossary file (TSV or YAML); repeatable.")
 CONFIG_OPT = typer.Option(None, "--config", help="Config file (default: mtaudit.toml or [tool.mtaudit] in pyproject.toml, found upwards from each file).")
-SELECT_OPT = typer.Option(None, "--select", help="Comma-separated code prefixes to report (overrides config).")
-IGNORE_OPT = typer.Option(None, "--ignore", help="Comma-separated code prefixes to drop.")
+SELECT_OPT = typer.Option(None, "--select", help="Comma-separated code prefixes or rule ids (CLQ001/it-...) to report "
+                          "(overrides config).")
+IGNORE_OPT = typer.Option(None, "--ignore", help="Comma-separated code prefixes or rule ids to drop.")
 INPUT_OPT = typer.Option(InputFormat.auto, "--input-format", help="Input format (default: by extension).")
 FAIL_OPT = typer.Option(None, "--fail-on", help="Exit 1 when a finding is at least this severe (default: config, else minor).")
 
@@ -266,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         print(f"mtaudit: error: {' '.join(msg.split())}", file=sys.stderr)
         return 2
-    except UsageError as e:
+    except (UsageError, GlossaryCommandError) as e:
         print(f"mtaudit: error: {e}", file=sys.stderr)
         return 2
     except BrokenPipeError:

@@ -50,10 +50,20 @@ class Config:
     fail_on_garble: str | float | None = None
     severity: dict[str, str] = field(default_factory=dict)
 
-    def wants(self, code: str) -> bool:
-        if self.select and not code.startswith(self.select):
+    def wants(self, selector: str) -> bool:
+        """Whether findings with this code (or data rule, ``CODE/id``) are reported: a selector
+        names a code prefix (``CLQ``, ``CLQ001``) or a data rule's id or id prefix
+        (``CLQ001/it-ceased-the-fire``, ``CLQ001/it-``)."""
+        if self.select and not selector.startswith(self.select):
             return False
-        return not (self.ignore and code.startswith(self.ignore))
+        return not (self.ignore and selector.startswith(self.ignore))
+
+
+def normal_selector(s: str) -> str:
+    """A selector as written by a user: the code part upper-case (``clq`` -> ``CLQ``), a rule id
+    after ``/`` as it is (ids are lower-case)."""
+    code, sep, rid = s.strip().partition("/")
+    return code.upper() + sep + rid.strip()
 
 
 def _tool_table(data: dict, path: Path) -> dict | None:
@@ -179,8 +189,8 @@ def load_config(path: Path) -> Config:
         raise ConfigError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(KEYS))})")
     return Config(
         path=path,
-        select=tuple(s.upper() for s in _strs(table, "select", where)),
-        ignore=tuple(s.upper() for s in _strs(table, "ignore", where)),
+        select=tuple(normal_selector(s) for s in _strs(table, "select", where)),
+        ignore=tuple(normal_selector(s) for s in _strs(table, "ignore", where)),
         glossaries=[(path.parent / g) for g in _strs(table, "glossaries", where)],
         fail_on=_choice(table, "fail-on", where, FAIL_ON_CHOICES),
         lm=_choice(table, "lm", where, LM_CHOICES),

@@ -105,7 +105,7 @@ def mask(text: str, fmt: str) -> str:
 # --- suppressions -------------------------------------------------------------------------------
 _DIRECTIVE = re.compile(r"<!--\s*mtaudit:\s*(ignore-garble|ignore|off|on)\b([^>]*?)-->", re.I)
 _ANY_DIRECTIVE = re.compile(r"<!--\s*mtaudit\b.*?-->", re.I | re.S)
-_CODE = re.compile(r"[A-Z]{3}\d{0,3}")
+_CODE = re.compile(r"[A-Z]{3}\d{0,3}(?:/[a-z0-9][a-z0-9-]*)?")
 
 
 class SuppressionError(Exception):
@@ -122,8 +122,9 @@ class Suppression:
     directive: str
     used: bool = False
 
-    def covers(self, code: str, s: int, e: int) -> bool:
-        return self.start <= s and e <= self.end and (not self.codes or code.startswith(self.codes))
+    def covers(self, selector: str, s: int, e: int) -> bool:
+        """``selector``: the finding's code, or ``CODE/id`` of the data rule that fired."""
+        return self.start <= s and e <= self.end and (not self.codes or selector.startswith(self.codes))
 
 
 @dataclass
@@ -134,7 +135,7 @@ class Suppressions:
     def filter(self, findings):
         kept = []
         for f in findings:
-            hit = [s for s in self.items if s.covers(f.code, f.start, f.end)]
+            hit = [s for s in self.items if s.covers(f.selector, f.start, f.end)]
             for s in hit:
                 s.used = True
             if not hit:

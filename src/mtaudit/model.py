@@ -84,6 +84,14 @@ class Finding:
     #: a hypothesis (ORD003): reported only when the language model gains at least this many
     #: bits from a suggested rewrite; dropped when the model is off
     min_lm_gain: float | None = None
+    #: the data rule that fired, as ``CODE/id`` (calques, patterns, word order, chrome); None for
+    #: rules written in code. ``select``, ``ignore`` and inline suppressions may name it.
+    rule: str | None = None
+
+    @property
+    def selector(self) -> str:
+        """What select/ignore/suppressions match against: the rule id, else the code."""
+        return self.rule or self.code
 
     def __post_init__(self) -> None:
         if not (0 <= self.start < self.end):
@@ -118,6 +126,8 @@ class Finding:
             suggestions=self.suggestions,
             fixes=[f.to_dict() for f in self.fixes],
         )
+        if self.rule:
+            d["rule"] = self.rule
         if self.evidence:
             d["evidence"] = self.evidence
         return d
@@ -126,7 +136,7 @@ class Finding:
 def make_finding(doc_text: str, *, code: str, name: str, category: Category, severity: Severity,
                  message: str, start: int, end: int, replacements=(), applicability=Applicability.UNSAFE,
                  confidence: float = 0.8, evidence: dict | None = None,
-                 min_lm_gain: float | None = None) -> Finding:
+                 min_lm_gain: float | None = None, rule: str | None = None) -> Finding:
     """Build a finding whose ``text`` is exactly ``doc_text[start:end]``.
 
     ``replacements`` are plain strings (best first) that all share one
@@ -144,4 +154,4 @@ def make_finding(doc_text: str, *, code: str, name: str, category: Category, sev
         fixes.append(Fix(start, end, rep, app))
     return Finding(code=code, name=name, category=category, severity=severity, message=message,
                    start=start, end=end, text=flagged, confidence=confidence, fixes=fixes,
-                   evidence=evidence, min_lm_gain=min_lm_gain)
+                   evidence=evidence, min_lm_gain=min_lm_gain, rule=rule)

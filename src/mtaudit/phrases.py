@@ -91,6 +91,7 @@ class _Origin:
     path: str
     line: int
     note: str
+    id = ""  # the rule's selector, CODE/id (set by the glossary loader)
 
     @property
     def where(self) -> str:
@@ -376,7 +377,7 @@ NUMERIC_HELPERS = ("ord",)
 def render_pattern(rule: PatternRule, m: re.Match, countries: dict[str, str]) -> str:
     # mark the helpers, expand the groups, then evaluate each helper on its expanded argument
     if rule.replacement == "-":
-        return ""  # as in calques.tsv: "-" alone deletes the match
+        return ""  # as in the calque files: "-" alone deletes the match
     r = m.expand(_HELPER_CALL.sub(lambda h: "\x00" + h.group(1) + "(", rule.replacement))
 
     def helper(mm):

@@ -55,11 +55,11 @@ class Rule:
     @classmethod
     def finding(cls, ctx: "Context", start: int, end: int, message: str, replacements=(), *,
                 applicability=Applicability.UNSAFE, confidence=0.8, severity=None, category=None,
-                evidence=None, min_lm_gain=None) -> Finding:
+                evidence=None, min_lm_gain=None, rule=None) -> Finding:
         return make_finding(ctx.doc.text, code=cls.code, name=cls.name, category=category or cls.category,
                             severity=severity or cls.severity, message=message, start=start, end=end,
                             replacements=replacements, applicability=applicability,
-                            confidence=confidence, evidence=evidence, min_lm_gain=min_lm_gain)
+                            confidence=confidence, evidence=evidence, min_lm_gain=min_lm_gain, rule=rule)
 
 
 @dataclass

@@ -93,6 +93,7 @@ class Runner:
 
     def auditor(self, path: str | None):
         from .api import Auditor
+        from .config import ConfigError
         from .glossary import GlossaryError
         from .lm import LMUnavailable
 
@@ -104,6 +105,8 @@ class Runner:
                             threads=self.settings.threads)
             except GlossaryError as e:
                 raise RunError(f"glossary error: {e}") from None
+            except ConfigError as e:  # a rule id in select/ignore that no loaded rule file defines
+                raise RunError(f"config error: {e}") from None
             except LMUnavailable as e:
                 raise RunError(str(e)) from None
             if a.lm_warning:

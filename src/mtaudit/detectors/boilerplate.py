@@ -1,6 +1,8 @@
 """BPL: web-page chrome left in the article."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..model import Category, Severity
 from ..rulebase import Context, Rule
 
@@ -12,7 +14,7 @@ class PageChrome(Rule):
     ## What it does
     Flags a line that is web-page furniture rather than article text: comment
     forms ("Leave a Reply"), share and cookie prompts, newsletter sign-ups.
-    The patterns live in ``glossaries/boilerplate.tsv``.
+    The patterns live in ``glossaries/chrome/*.yaml``.
 
     ## Why is this bad
     Aggregators scrape the page around the article and republish it; the
@@ -46,5 +48,5 @@ def check(ctx: Context):
                 s = ls + len(line) - len(line.lstrip())
                 e = ls + len(line.rstrip())
                 yield PageChrome.finding(ctx, s, e, "web-page chrome left in the article", [""],
-                                         confidence=0.95, evidence={"rule": f"boilerplate.tsv:{row.line}"})
+                                         confidence=0.95, evidence={"rule": f"{Path(row.path).name}:{row.line}"}, rule=row.selector)
                 break

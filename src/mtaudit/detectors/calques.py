@@ -11,7 +11,7 @@ PREFIX = "CLQ"
 class Calque(Rule):
     """
     ## What it does
-    Flags a phrase that the phrase book (``glossaries/calques.tsv``) lists as
+    Flags a phrase that the phrase book (``glossaries/calques/*.yaml``) lists as
     a word-for-word rendering of a source-language idiom, matched on word
     forms (retired / retires / retiring from ...), optionally only when the
     sentence is about the rule's context (troops, diplomacy, ...).
@@ -40,7 +40,7 @@ class PatternCalque(Rule):
     """
     ## What it does
     Flags a source-language construction described by a general pattern in
-    ``glossaries/patterns.tsv``: an age as "of 34 years", "in the minute 93",
+    ``glossaries/patterns/*.yaml``: an age as "of 34 years", "in the minute 93",
     "the city Tver", "since centuries", an ordinal written "18.", "the
     Chinese side". With the language model on, the rewrite is scored in its
     sentence and the finding is dropped when the model rejects it.
@@ -93,8 +93,8 @@ def check(ctx: Context):
             yield PatternCalque.finding(ctx, m.start(), m.end(), f"'{m.group()}' follows the source language"
                                         f"{rule.note_suffix}", [render_pattern(rule, m, ctx.res.countries)],
                                         severity=rule.severity, category=rule.category, confidence=0.7,
-                                        evidence={"rule": rule.where})
+                                        evidence={"rule": rule.where}, rule=rule.id)
         else:
             yield Calque.finding(ctx, m.start(), m.end(), f"'{m.group()}' is a calque{rule.note_suffix}",
                                  render(rule, m, text), severity=rule.severity, category=rule.category,
-                                 confidence=0.85, evidence={"rule": rule.where})
+                                 confidence=0.85, evidence={"rule": rule.where}, rule=rule.id)

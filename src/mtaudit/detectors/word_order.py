@@ -64,7 +64,7 @@ class SourceOrder(Rule):
     """
     ## What it does
     Flags words left in the source language's order where a pattern in
-    ``glossaries/word-order.tsv`` proposes the English order ("gave already
+    ``glossaries/word-order/*.yaml`` proposes the English order ("gave already
     the", "the policy monetary") and the language model scores the reordered
     words at least the rule's ``min_gain`` bits more probable than the text.
     Without the model these hypotheses are not reported.
@@ -164,4 +164,4 @@ def check(ctx: Context):
                                       f"{rule.note_suffix}", [_article(render_pattern(rule, m, ctx.res.countries))],
                                       severity=rule.severity, category=rule.category, confidence=0.6,
                                       evidence={"rule": rule.where, "min_gain_bits": rule.min_gain},
-                                      min_lm_gain=rule.min_gain)
+                                      min_lm_gain=rule.min_gain, rule=rule.id)
