@@ -6,6 +6,10 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
+#: the vendored corpus (tests/data/corpora/README.md): tests need nothing outside the repository
+CORPORA = ROOT / "tests" / "data" / "corpora"
+CLEAN = CORPORA / "clean-news-wmt21"
+N_CLEAN = len(list(CLEAN.glob("*.txt")))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 

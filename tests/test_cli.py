@@ -3,7 +3,7 @@ import json
 import shutil
 
 import pytest
-from conftest import ROOT, SHARED, run_cli
+from conftest import CLEAN, ROOT, run_cli
 
 SAMPLE = ROOT / "samples" / "kursk-withdrawal.txt"
 
@@ -121,12 +121,11 @@ def test_every_rule_docstring_has_four_parts():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not (SHARED / "corpora" / "clean-news-wmt21").is_dir(), reason="needs ../shared/corpora")
 def test_offset_invariant_and_false_alarm_rate_on_clean_news(auditor):
     from mtaudit.document import read_text
 
     words = findings = 0
-    for p in sorted((SHARED / "corpora" / "clean-news-wmt21").glob("*.txt")):
+    for p in sorted(CLEAN.glob("*.txt")):
         text = read_text(p)
         rep = auditor.audit_text(text, str(p))
         words += rep.words

@@ -8,10 +8,9 @@ import sys
 import time
 
 import pytest
-from conftest import ROOT, SHARED, run_cli
+from conftest import CLEAN, N_CLEAN, ROOT, run_cli
 
-CLEAN = SHARED / "corpora" / "clean-news-wmt21"
-needs_corpus = pytest.mark.skipif(not CLEAN.is_dir(), reason="needs ../shared/corpora")
+needs_corpus = pytest.mark.skipif(not CLEAN.is_dir(), reason="needs tests/data/corpora")
 
 
 def run(*args, **kw):
@@ -47,9 +46,9 @@ def test_jobs_2_streams_one_line_per_article_and_matches_jobs_1():
     r1 = run("audit", CLEAN, "--format", "jsonl", "--no-lm")
     l2 = [json.loads(x) for x in r2.stdout.splitlines()]
     l1 = [json.loads(x) for x in r1.stdout.splitlines()]
-    assert len(l2) == 65 == len(l1)
+    assert len(l2) == N_CLEAN == len(l1)
     assert sorted(map(key, l2)) == sorted(map(key, l1))
-    assert "65 articles" in r2.stderr and "mean MQM score" in r2.stderr
+    assert f"{N_CLEAN} articles" in r2.stderr and "mean MQM score" in r2.stderr
 
 
 @pytest.mark.slow
@@ -86,17 +85,17 @@ def test_interrupted_run_resumes_to_the_same_results(tmp_path):
     with open(out, "a", encoding="utf-8") as fh:
         fh.write('{"path": "half a line')  # what a kill in the middle of a write leaves
     partial = out.read_text(encoding="utf-8").count("\n")
-    assert 5 <= partial < 65
+    assert 5 <= partial < N_CLEAN
     r = run("audit", corpus, "--no-lm", "--resume", out)
     assert f"({partial} already done)" in r.stderr
     lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
-    assert len(lines) == 65
+    assert len(lines) == N_CLEAN
     assert sorted(map(key, lines)) == expected
     # a changed article is audited again
     first = sorted(corpus.glob("*.txt"))[0]
     first.write_text(first.read_text(encoding="utf-8") + "\nLeave a Reply\n", encoding="utf-8")
     r = run("audit", corpus, "--no-lm", "--resume", out)
-    assert "(64 already done)" in r.stderr
+    assert f"({N_CLEAN - 1} already done)" in r.stderr
 
 
 @pytest.mark.slow

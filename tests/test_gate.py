@@ -8,10 +8,9 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, SHARED, run_cli
+from conftest import CLEAN, N_CLEAN, ROOT, run_cli
 
 SAMPLE = ROOT / "samples" / "kursk-withdrawal.txt"
-CLEAN = SHARED / "corpora" / "clean-news-wmt21"
 
 
 def run(*args, **kw):
@@ -24,11 +23,10 @@ def test_sample_fails_major_gate():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not CLEAN.is_dir(), reason="needs ../shared/corpora")
 def test_every_clean_article_passes_major_gate():
     r = run("audit", CLEAN, "--no-lm", "--fail-on", "major", "--format", "jsonl")
     lines = [json.loads(x) for x in r.stdout.splitlines()]
-    assert len(lines) == 65
+    assert len(lines) == N_CLEAN
     bad = [(x["path"], f["code"], f["text"]) for x in lines for f in x["findings"] if f["severity"] != "minor"]
     assert bad == [] and r.returncode == 0
 

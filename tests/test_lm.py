@@ -119,3 +119,63 @@ def test_two_processes_converting_at_once_both_succeed(tmp_path):
     assert len(entries) == 1 and not entries[0].startswith(".convert-")
     files = {p.name for p in (tmp_path / "cache" / entries[0]).iterdir()}
     assert {"model.safetensors", "tokenizer.json", "config.json"} <= files
+
+
+# --- the full pass: entropy, rank, top-k, hidden states (SmolLM.analyse) -------------------
+@pytest.mark.lm
+def test_analyse_agrees_with_surprisal_and_gives_every_extra(lm_auditor):
+    lm = lm_auditor.lm
+    texts = ["The council approved the budget on Monday.", "Ukrainian troops have retired from the town.",
+             " ".join(["word"] * 700)]  # the last one is scored in windows
+    plain = lm.surprisal(texts)
+    stats = lm.analyse(texts, frozenset({"entropy", "rank", "topk", "hidden:0", "hidden:30"}))
+    for toks, st in zip(plain, stats):
+        assert [(a, e) for a, e, _ in toks] == st.offsets
+        assert max(abs(b - c) for (_, _, b), c in zip(toks, st.bits)) < 1e-3
+        n = len(st.bits)
+        assert len(st.entropy) == len(st.rank) == len(st.topk) == n
+        assert all(h >= -1e-6 for h in st.entropy) and all(r >= 1 for r in st.rank)
+        for bits, rank, top in zip(st.bits, st.rank, st.topk):
+            assert len(top) == 5 and top[0][1] <= bits + 1e-3  # the first choice is at least as likely
+            assert (rank == 1) == (abs(top[0][1] - bits) < 1e-3)
+        assert tuple(st.hidden[0].shape) == (n, 576) and tuple(st.hidden[30].shape) == (n, 576)
+    ids, _ = lm.encode(texts[0])
+    import torch
+
+    assert torch.allclose(stats[0].hidden[0], lm.w["embed_tokens.weight"][ids])
+
+
+@pytest.mark.lm
+def test_the_default_pass_asks_for_nothing_more_and_a_rule_can_ask(lm_auditor):
+    from mtaudit.document import Document
+    from mtaudit.fluency import Fluency
+
+    assert lm_auditor._lm_outputs(frozenset({"lm"})) == frozenset()  # no shipped rule reads more
+    out = Fluency(lm_auditor.lm).run(Document("The plan was approved. It starts in May."), frozenset({"entropy"}))
+    assert len(out.stats) == 2 and out.stats[0].entropy and out.stats[0].rank is None
+    with pytest.raises(ValueError, match="layers 0 to 30"):
+        lm_auditor.lm.analyse(["x"], frozenset({"hidden:31"}))
+
+
+def test_surprisal_cache_never_exceeds_its_bound():
+    import random
+
+    from mtaudit.lm import SurprisalCache
+
+    rng = random.Random(7)
+    c = SurprisalCache(max_tokens=500)
+    for i in range(2000):
+        c.put(f"t{rng.randrange(300)}", [0] * rng.choice([0, 1, 5, 50, 200, 499, 500, 501, 2000]))
+        assert c.tokens == sum(len(v) for v in c._d.values()) <= 500
+    c.put("big", [0] * 501)
+    assert c.get("big") is None
+
+
+def test_cache_bound_from_the_environment(monkeypatch):
+    from mtaudit.lm import LMUnavailable, cache_tokens
+
+    monkeypatch.setenv("MTAUDIT_LM_CACHE_TOKENS", "1234")
+    assert cache_tokens() == 1234
+    monkeypatch.setenv("MTAUDIT_LM_CACHE_TOKENS", "lots")
+    with pytest.raises(LMUnavailable, match="whole number"):
+        cache_tokens()

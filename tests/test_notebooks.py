@@ -2,7 +2,7 @@
 import json
 
 import pytest
-from conftest import ROOT, SHARED
+from conftest import CORPORA, ROOT
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
@@ -17,9 +17,9 @@ def test_notebook_is_stored_without_outputs(path):
 
 @pytest.mark.lm
 @pytest.mark.notebook
-@pytest.mark.skipif(not (SHARED / "corpora").is_dir(), reason="needs ../shared/corpora")
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_executes(path):
+def test_notebook_executes(path, monkeypatch):
+    monkeypatch.setenv("MTAUDIT_CORPORA", str(CORPORA))  # the vendored copy: nothing outside the repository
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     nb = nbformat.read(path, as_version=4)

@@ -193,7 +193,7 @@ class Auditor:
             from .fluency import Fluency
 
             flu = Fluency(self.lm, excess_bits=self.excess_bits, reject_bits=self.reject_bits)
-            ctx.lm = flu.run(doc)
+            ctx.lm = flu.run(doc, self._lm_outputs(available))
         findings = [f for mod in stage("detect", available) for f in mod.check(ctx)]
         findings = resolve_overlaps(findings, self.rules)
         findings = [f for f in findings if self.rules.get(f.code, Rule).requires <= available]
@@ -203,6 +203,11 @@ class Auditor:
         findings += [f for mod in stage("after-verify", available) for f in mod.check(ctx)]
         findings.sort(key=Finding.sort_key)
         return findings, ctx.lm
+
+    def _lm_outputs(self, available: frozenset) -> frozenset:
+        """The union of what the running rules read of the model's pass (``Rule.lm_outputs``)."""
+        mods = stage("detect", available) + stage("after-verify", available)
+        return frozenset().union(*(r.lm_outputs for m in mods for r in m.RULES if self.config.wants(r.code)))
 
     def audit_text(self, text: str, path: str | None = None, input_format: str | None = None) -> Report:
         """Audit ``text``; ``input_format`` (txt, md, html) defaults to the path's extension."""

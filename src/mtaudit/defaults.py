@@ -93,6 +93,8 @@ LM_CONTEXT_TOKENS = 128
 LM_HEAD_ROWS = 1024
 #: The surprisal cache holds at most this many tokens (least recently used texts go first).
 LM_CACHE_TOKENS = 200_000
+#: How many alternatives ``SmolLM.analyse`` gives per token when a detector asks for ``topk``.
+LM_TOPK = 5
 #: dtype of the model's layer matrices: "float32", "bfloat16", or "auto" (bfloat16
 #: where the CPU has bf16 units, AMX or AVX512-BF16: 1.7x faster here, within
 #: 0.05 bits/token of fp32). MTAUDIT_LM_DTYPE overrides.

@@ -43,6 +43,9 @@ class LMOutput:
     sentences: list[dict]  # per sentence: start, end, bits_per_token (the JSON report's)
     bits_per_token: float | None  # the article's mean
     excess_bits: float = defaults.LM_EXCESS_BITS  # LMF001's threshold for this run
+    #: per sentence, :class:`mtaudit.lm.TokenStats` with the extras the running rules declared
+    #: (``Rule.lm_outputs``: entropy, rank, top-k, hidden states); None when none asked
+    stats: list | None = None
 
 
 class Fluency:
@@ -54,17 +57,25 @@ class Fluency:
         self.excess_bits = excess_bits
         self.reject_bits = reject_bits
 
-    def run(self, doc) -> LMOutput:
-        """The one pass of the model over the document's sentences."""
+    def run(self, doc, outputs: frozenset = frozenset()) -> LMOutput:
+        """The one pass of the model over the document's sentences; ``outputs``: the extras the
+        running rules read (their ``lm_outputs``), computed in the same pass."""
         spans = doc.sentences
-        toks = self.model.surprisal([doc.text[s:e] for s, e in spans])
+        texts = [doc.text[s:e] for s, e in spans]
+        stats = None
+        if outputs:
+            stats = self.model.analyse(texts, outputs)
+            toks = [[(a, e, b) for (a, e), b in zip(st.offsets, st.bits)] for st in stats]
+        else:
+            toks = self.model.surprisal(texts)
         out, total_bits, total_n = [], 0.0, 0
         for (s, e), tk in zip(spans, toks):
             bits = sum(b for _, _, b in tk)
             out.append({"start": s, "end": e, "bits_per_token": round(bits / max(1, len(tk)), 3)})
             total_bits += bits
             total_n += len(tk)
-        return LMOutput(spans, toks, out, round(total_bits / total_n, 3) if total_n else None, self.excess_bits)
+        return LMOutput(spans, toks, out, round(total_bits / total_n, 3) if total_n else None, self.excess_bits,
+                        stats)
 
     def verify(self, doc, findings: list[Finding], rules: dict) -> list[Finding]:
         """Score each candidate fix in its sentence; re-rank, set confidence, drop rejected ones,

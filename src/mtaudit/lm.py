@@ -22,6 +22,7 @@ import os
 import shutil
 import sys
 import tempfile
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -129,8 +130,35 @@ def _load_weights(folder: Path, dtype) -> dict:
     return w
 
 
+def cache_tokens() -> int:
+    """The surprisal cache's bound in tokens: ``MTAUDIT_LM_CACHE_TOKENS`` or the default."""
+    raw = os.environ.get("MTAUDIT_LM_CACHE_TOKENS")
+    if raw is None:
+        return defaults.LM_CACHE_TOKENS
+    try:
+        n = int(raw)
+    except ValueError:
+        raise LMUnavailable(f"MTAUDIT_LM_CACHE_TOKENS must be a whole number of tokens, not {raw!r}") from None
+    if n < 0:
+        raise LMUnavailable(f"MTAUDIT_LM_CACHE_TOKENS must be 0 or more, not {n}")
+    return n
+
+
 def default_threads(workers: int = 1) -> int:
     return max(1, (os.cpu_count() or 1) // max(1, workers))
+
+
+@dataclass
+class TokenStats:
+    """:meth:`SmolLM.analyse` of one text: per token, offsets into the text and surprisal in bits,
+    and the extras asked for (None / empty when not)."""
+
+    offsets: list[tuple[int, int]]
+    bits: list[float]
+    entropy: list[float] | None = None
+    rank: list[int] | None = None
+    topk: list[list[tuple[str, float]]] | None = None
+    hidden: dict = field(default_factory=dict)  # layer -> (tokens, hidden size) tensor
 
 
 class SurprisalCache:
@@ -156,11 +184,13 @@ class SurprisalCache:
     def put(self, text: str, toks: list) -> None:
         if text in self._d:
             self.tokens -= len(self._d.pop(text))
-        self._d[text] = toks
-        self.tokens += len(toks)
-        while self.tokens > self.max_tokens and len(self._d) > 1:
+        if len(toks) > self.max_tokens:
+            return  # larger than the whole cache: not kept, so the bound always holds
+        while self.tokens + len(toks) > self.max_tokens:
             _, old = self._d.popitem(last=False)
             self.tokens -= len(old)
+        self._d[text] = toks
+        self.tokens += len(toks)
 
 
 class SmolLM:
@@ -195,7 +225,7 @@ class SmolLM:
         eot = self.tok.token_to_id("<|endoftext|>")
         self.bos = eot if eot is not None else cfg.get("bos_token_id", 1)
         self.name = f"SmolLM2-135M-Instruct.Q4_1/{str(self.dtype).removeprefix('torch.')}"
-        self.cache = SurprisalCache(defaults.LM_CACHE_TOKENS)
+        self.cache = SurprisalCache(cache_tokens())
 
     # --- the forward pass -----------------------------------------------------------
     def _rms(self, x, weight):
@@ -216,12 +246,16 @@ class SmolLM:
         h = x.shape[-1] // 2
         return torch.cat([-x[..., h:], x[..., :h]], dim=-1)
 
-    def hidden(self, ids, attn_mask):
-        """ids, attn_mask: (batch, seq) long tensors (right padding) -> (batch, seq, hidden) final states."""
+    def hidden(self, ids, attn_mask, layers=(), captured: dict | None = None):
+        """ids, attn_mask: (batch, seq) long tensors (right padding) -> (batch, seq, hidden) final
+        states. The residual stream after each layer in ``layers`` (1-based; 0 is the embeddings)
+        is stored in ``captured`` (layer -> (batch, seq, hidden))."""
         t, w = self.torch, self.w
         F = t.nn.functional
         b, n = ids.shape
         x = F.embedding(ids, w["embed_tokens.weight"])
+        if 0 in layers and captured is not None:
+            captured[0] = x
         cos, sin = self._rope(n)
         causal = t.ones(n, n, dtype=t.bool).tril()
         mask = causal[None, None] & attn_mask.bool()[:, None, None, :]
@@ -242,6 +276,8 @@ class SmolLM:
             h = self._rms(x, w[p + "post_attention_layernorm.weight"]).to(dt)
             g = F.silu(F.linear(h, w[p + "mlp.gate_proj.weight"])) * F.linear(h, w[p + "mlp.up_proj.weight"])
             x = x + F.linear(g, w[p + "mlp.down_proj.weight"]).float()
+            if i + 1 in layers and captured is not None:
+                captured[i + 1] = x
         return self._rms(x, w["norm.weight"])
 
     def logits(self, ids, attn_mask):
@@ -320,6 +356,83 @@ class SmolLM:
             out[i] = [(a, e, b) for (a, e), b in zip(encs[i][1], flat)]
             self.cache.put(texts[i], out[i])
         return [out[i] for i in range(len(texts))]
+
+    def analyse(self, texts: list[str], outputs=frozenset(), topk: int = defaults.LM_TOPK,
+                batch_size: int = defaults.LM_BATCH_SIZE) -> list["TokenStats"]:
+        """The model's full view of each text, for detectors that declare more than surprisal
+        (``Rule.lm_outputs``): per token its offsets and surprisal (bits) and, as ``outputs``
+        asks, ``entropy`` (bits of the predictive distribution before it), ``rank`` (1 = the
+        model's first choice), ``topk`` (the ``topk`` likeliest tokens there, with their bits)
+        and ``hidden:N`` (the residual stream after layer N, one row per token). Not cached:
+        the surprisal-only path (:meth:`surprisal`) is what every audit runs."""
+        t = self.torch
+        layers = tuple(sorted(int(o.split(":", 1)[1]) for o in outputs if o.startswith("hidden:")))
+        for n in layers:
+            if not 0 <= n <= self.n_layers:
+                raise ValueError(f"hidden:{n}: the model has layers 0 to {self.n_layers}")
+        encs = [self.encode(s) for s in texts]
+        pieces = [(i, k, *p) for i, (ids, _) in enumerate(encs) for k, p in enumerate(self._pieces(ids))]
+        pieces.sort(key=lambda p: len(p[2]))
+        parts: dict[tuple[int, int], dict] = {}
+        with t.inference_mode():
+            for k in range(0, len(pieces), batch_size):
+                chunk = pieces[k:k + batch_size]
+                n = max(len(p[2]) for p in chunk)
+                ids = t.full((len(chunk), n), self.bos, dtype=t.long)
+                mask = t.zeros((len(chunk), n), dtype=t.long)
+                for r, (_, _, seq, _, _) in enumerate(chunk):
+                    ids[r, :len(seq)] = t.tensor(seq)
+                    mask[r, :len(seq)] = 1
+                captured: dict = {}
+                x = self.hidden(ids, mask, layers, captured)
+                for r, (i, j, seq, first, count) in enumerate(chunk):
+                    rows = slice(first - 1, first - 1 + count)  # the states that predict the scored tokens
+                    tgt = ids[r, first:first + count]
+                    parts[(i, j)] = self._head_stats(x[r, rows], tgt, outputs, topk)
+                    # a token's hidden state is the one at its own position
+                    for layer in layers:
+                        parts[(i, j)][f"hidden:{layer}"] = captured[layer][r, first:first + count].clone()
+        out = []
+        for i, (ids, offsets) in enumerate(encs):
+            js = sorted(j for (ii, j) in parts if ii == i)
+            merged: dict = {}
+            for j in js:
+                for key, v in parts[(i, j)].items():
+                    merged.setdefault(key, []).append(v)
+            def cat(key):
+                vs = merged.get(key)
+                if vs is None:
+                    return None
+                return t.cat(vs) if key.startswith("hidden:") else [x for v in vs for x in v]
+            top = cat("topk")
+            out.append(TokenStats(
+                offsets=list(offsets), bits=cat("bits") or [], entropy=cat("entropy"), rank=cat("rank"),
+                topk=[[(self.tok.id_to_token(a), b) for a, b in row] for row in top] if top is not None else None,
+                hidden={layer: cat(f"hidden:{layer}") for layer in layers}))
+        return out
+
+    def _head_stats(self, states, tgt, outputs, topk: int) -> dict:
+        """Per position of ``states`` (the states predicting ``tgt``): bits and the asked extras."""
+        t = self.torch
+        out: dict = {"bits": []}
+        for name in ("entropy", "rank", "topk"):
+            if name in outputs:
+                out[name] = []
+        rows = defaults.LM_HEAD_ROWS
+        for k in range(0, states.shape[0], rows):
+            logits = t.nn.functional.linear(states[k:k + rows], self.w["lm_head.weight"])
+            lse = logits.logsumexp(-1, keepdim=True)
+            logp = logits - lse
+            gold = logp.gather(-1, tgt[k:k + rows, None])
+            out["bits"] += (-gold.squeeze(-1) / LN2).tolist()
+            if "entropy" in out:
+                out["entropy"] += (-(logp.exp() * logp).sum(-1) / LN2).tolist()
+            if "rank" in out:
+                out["rank"] += ((logp > gold).sum(-1) + 1).tolist()
+            if "topk" in out:
+                v, ix = logp.topk(topk, dim=-1)
+                out["topk"] += [list(zip(a, (-b / LN2).tolist())) for a, b in zip(ix.tolist(), v)]
+        return out
 
     def total_bits(self, texts: list[str]) -> list[float]:
         return [sum(b for _, _, b in toks) for toks in self.surprisal(texts)]

@@ -35,8 +35,8 @@ class Rule:
     Besides its code, name, category and severity a rule declares, for the auditor's passes:
     ``fix_availability`` (``always``, ``sometimes`` or ``none``, as ruff says it), ``lm_policy``
     (:class:`LMPolicy`), ``supersedes`` (code prefixes whose findings inside one of this rule's
-    spans are dropped, ``""`` for every other rule) and ``requires`` (``{"lm"}``: reported only
-    with the language model on).
+    spans are dropped, ``""`` for every other rule), ``requires`` (``{"lm"}``: reported only
+    with the language model on) and ``lm_outputs`` (what of the model's pass it reads).
     """
 
     code: ClassVar[str]
@@ -47,6 +47,10 @@ class Rule:
     lm_policy: ClassVar[LMPolicy] = LMPolicy()
     supersedes: ClassVar[tuple[str, ...]] = ()
     requires: ClassVar[frozenset[str]] = frozenset()
+    #: what the rule reads of the model's pass beyond per-token surprisal: ``entropy``, ``rank``,
+    #: ``topk``, ``hidden:N`` (the residual stream after layer N); the auditor asks the model for
+    #: the union over the rules that run (``ctx.lm.stats``), and for nothing more by default
+    lm_outputs: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
     def doc(cls) -> str:
