@@ -373,7 +373,7 @@ class SmolLM:
         encs = [self.encode(s) for s in texts]
         pieces = [(i, k, *p) for i, (ids, _) in enumerate(encs) for k, p in enumerate(self._pieces(ids))]
         pieces.sort(key=lambda p: len(p[2]))
-        parts: dict[tuple[int, int], dict] = {}
+        parts: list[dict[int, dict]] = [{} for _ in texts]  # per text: window -> its stats
         with t.inference_mode():
             for k in range(0, len(pieces), batch_size):
                 chunk = pieces[k:k + batch_size]
@@ -385,31 +385,32 @@ class SmolLM:
                     mask[r, :len(seq)] = 1
                 captured: dict = {}
                 x = self.hidden(ids, mask, layers, captured)
-                for r, (i, j, seq, first, count) in enumerate(chunk):
-                    rows = slice(first - 1, first - 1 + count)  # the states that predict the scored tokens
-                    tgt = ids[r, first:first + count]
-                    parts[(i, j)] = self._head_stats(x[r, rows], tgt, outputs, topk)
-                    # a token's hidden state is the one at its own position
-                    for layer in layers:
-                        parts[(i, j)][f"hidden:{layer}"] = captured[layer][r, first:first + count].clone()
-        out = []
-        for i, (ids, offsets) in enumerate(encs):
-            js = sorted(j for (ii, j) in parts if ii == i)
-            merged: dict = {}
-            for j in js:
-                for key, v in parts[(i, j)].items():
-                    merged.setdefault(key, []).append(v)
-            def cat(key):
-                vs = merged.get(key)
-                if vs is None:
-                    return None
-                return t.cat(vs) if key.startswith("hidden:") else [x for v in vs for x in v]
-            top = cat("topk")
-            out.append(TokenStats(
-                offsets=list(offsets), bits=cat("bits") or [], entropy=cat("entropy"), rank=cat("rank"),
-                topk=[[(self.tok.id_to_token(a), b) for a, b in row] for row in top] if top is not None else None,
-                hidden={layer: cat(f"hidden:{layer}") for layer in layers}))
-        return out
+                for r, (i, j, _seq, first, count) in enumerate(chunk):
+                    # the states at positions first-1.. predict the scored tokens first..
+                    part = self._head_stats(x[r, first - 1:first - 1 + count], ids[r, first:first + count],
+                                            outputs, topk)
+                    for layer in layers:  # a token's hidden state is the one at its own position
+                        part[f"hidden:{layer}"] = captured[layer][r, first:first + count].clone()
+                    parts[i][j] = part
+        return [self._token_stats(offsets, parts[i], layers) for i, (_ids, offsets) in enumerate(encs)]
+
+    def _token_stats(self, offsets, windows: dict[int, dict], layers) -> "TokenStats":
+        """One text's windows joined into its :class:`TokenStats`."""
+        merged: dict[str, list] = {}
+        for j in sorted(windows):
+            for key, v in windows[j].items():
+                merged.setdefault(key, []).append(v)
+
+        def joined(key):
+            vs = merged.get(key)
+            if vs is None:
+                return None
+            return self.torch.cat(vs) if key.startswith("hidden:") else [x for v in vs for x in v]
+        top = joined("topk")
+        return TokenStats(offsets=list(offsets), bits=joined("bits") or [], entropy=joined("entropy"),
+                          rank=joined("rank"),
+                          topk=[[(self.tok.id_to_token(a), b) for a, b in row] for row in top] if top is not None else None,
+                          hidden={layer: joined(f"hidden:{layer}") for layer in layers})
 
     def _head_stats(self, states, tgt, outputs, topk: int) -> dict:
         """Per position of ``states`` (the states predicting ``tgt``): bits and the asked extras."""
