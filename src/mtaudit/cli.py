@@ -10,6 +10,7 @@ import typer
 
 from . import defaults
 from .cli_glossary import GlossaryCommandError, glossary_app
+from .cli_serve import ServeCommandError, serve
 from .version import __version__
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -32,6 +33,7 @@ class UsageError(Exception):
 
 
 app.add_typer(glossary_app, name="glossary")
+app.command("serve")(serve)
 
 
 def _make_auditor(lm: str, glossary: list[Path]):
@@ -273,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         print(f"mtaudit: error: {' '.join(msg.split())}", file=sys.stderr)
         return 2
-    except (UsageError, GlossaryCommandError) as e:
+    except (UsageError, GlossaryCommandError, ServeCommandError) as e:
         print(f"mtaudit: error: {e}", file=sys.stderr)
         return 2
     except BrokenPipeError:

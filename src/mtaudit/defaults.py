@@ -122,3 +122,17 @@ def cache_dir() -> Path:
         return Path(env).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "mtaudit"
+
+
+# --- the service (`mtaudit serve`) -------------------------------------------
+#: Where the service listens: loopback only unless told otherwise.
+SERVE_HOST = "127.0.0.1"
+SERVE_PORT = 8000
+#: Longest a request may take (seconds) before it is answered 504.
+SERVE_TIMEOUT_S = 60.0
+#: Requests a worker holds (waiting or running) before it answers 503.
+SERVE_QUEUE = 32
+#: Documents one /v1/audit/batch call may carry.
+SERVE_MAX_BATCH = 50
+#: Seconds a 503 answer asks the client to wait.
+SERVE_RETRY_AFTER_S = 2

@@ -1,0 +1,221 @@
+"""`mtaudit serve`: the real server on a free loopback port (no mock transport), each endpoint,
+each error code, auth on and off, and the CLI's findings through /v1/audit."""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from conftest import ROOT
+
+pytest.importorskip("starlette")
+pytest.importorskip("uvicorn")
+pytest.importorskip("prometheus_client")
+
+SAMPLE = (ROOT / "samples" / "kursk-withdrawal.txt").read_text(encoding="utf-8-sig")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, *args, env=None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen([sys.executable, "-m", "mtaudit.cli", "serve", "--port", str(self.port), *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     env={**os.environ, **(env or {})})
+
+    def wait_ready(self, timeout=120):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"server exited: {self.proc.stderr.read()}")
+            with contextlib.suppress(OSError):
+                if request(self.url + "/readyz")[0] == 200:
+                    return self
+            time.sleep(0.2)
+        raise AssertionError("server not ready")
+
+    def stop(self, sig=signal.SIGTERM):
+        self.proc.send_signal(sig)
+        try:
+            _, err = self.proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            _, err = self.proc.communicate()
+        return self.proc.returncode, err
+
+
+def request(url, body=None, ctype="application/json", token=None, method=None, timeout=60):
+    headers = {"Content-Type": ctype} if body is not None else {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = body if isinstance(body, bytes) or body is None else (
+        json.dumps(body).encode() if ctype == "application/json" else body.encode())
+    req = urllib.request.Request(url, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+@pytest.fixture(scope="module")
+def server():
+    s = Server("--no-lm", "--max-body", "200000").wait_ready()
+    yield s
+    s.stop()
+
+
+def cli_findings(path, *args):
+    from conftest import run_cli
+
+    r = run_cli("audit", path, "--no-lm", "--format", "json", *args)
+    return json.loads(r.stdout)["files"][0]
+
+
+KEYS = ("code", "rule", "start", "end", "severity", "suggestions")
+
+
+def _key(f):
+    return tuple(json.dumps(f.get(k)) for k in KEYS)
+
+
+@pytest.mark.parametrize("name", ["kursk-withdrawal.txt"] + sorted(
+    p.name for p in (ROOT / "samples").glob("*.txt") if not p.name.endswith(".ref.txt") and p.name != "kursk-withdrawal.txt")[:10])
+def test_audit_returns_exactly_the_cli_findings_and_gate(server, name):
+    path = ROOT / "samples" / name
+    text = path.read_text(encoding="utf-8-sig")
+    status, headers, body = request(server.url + "/v1/audit", {"text": text, "path": name})
+    assert status == 200 and headers["content-type"].startswith("application/json")
+    doc = json.loads(body)
+    assert doc["schema"] == "mtaudit.report/1"
+    got, want = doc["files"][0], cli_findings(path)
+    assert [_key(f) for f in got["findings"]] == [_key(f) for f in want["findings"]]
+    assert got["gate"] == want["gate"] and got["score"]["mqm"] == want["score"]["mqm"]
+
+
+def test_text_bodies_and_query_options(server):
+    s, _, b = request(server.url + "/v1/audit?fail_on=never&select=NAM", SAMPLE, ctype="text/plain")
+    f = json.loads(b)["files"][0]
+    assert s == 200 and f["gate"] == "pass" and f["findings"] and all(x["code"].startswith("NAM") for x in f["findings"])
+    s, _, b = request(server.url + "/v1/audit", "<p>Leave a Reply</p><p>The talks went on.</p>", ctype="text/html")
+    assert s == 200 and [x["code"] for x in json.loads(b)["files"][0]["findings"]] == ["BPL001"]
+
+
+def test_fix_and_batch(server):
+    s, _, b = request(server.url + "/v1/fix", {"text": "Troops left Southzha on Monday.\n"})
+    d = json.loads(b)
+    assert s == 200 and d["text"] == "Troops left Sudzha on Monday.\n" and d["changed"] and "+Troops left Sudzha" in d["diff"]
+    docs = [{"text": "Troops left Southzha.", "path": "a"}, {"text": "A quiet day.", "path": "b"}]
+    s, h, b = request(server.url + "/v1/audit/batch", {"documents": docs})
+    lines = [json.loads(x) for x in b.decode().splitlines()]
+    assert s == 200 and h["content-type"].startswith("application/x-ndjson")
+    assert [x["path"] for x in lines] == ["a", "b"] and lines[0]["findings"] and not lines[1]["findings"]
+
+
+@pytest.mark.parametrize("body, ctype, status, detail", [
+    (b"{not json", "application/json", 422, "Malformed JSON"),
+    ({"text": 5}, "application/json", 422, "'text' must be a string"),
+    ({"text": "   "}, "application/json", 422, "'text' is empty"),
+    ({"text": "x", "format": "pdf"}, "application/json", 422, "'format' must be one of"),
+    ({"text": "x", "options": {"fail_on": "sometimes"}}, "application/json", 422, "options.fail_on"),
+    ({"text": "x", "options": {"select": ["NOPE"]}}, "application/json", 422, "unknown rule selector"),
+    ({"text": "x", "options": {"lm": "on"}}, "application/json", 422, "without the language model"),
+    ({"text": "x", "options": {"colour": 1}}, "application/json", 422, "unknown option 'colour'"),
+    ({"text": "x", "extra": 1}, "application/json", 422, "unknown field 'extra'"),
+    ([1, 2], "application/json", 422, "JSON object"),
+    (b"\xff\xfe bad", "text/plain", 422, "not UTF-8"),
+    (b"x", "application/pdf", 415, "application/pdf"),
+    (b"a" * 200_001, "text/plain", 413, "over 200,000 bytes"),
+])
+def test_bad_requests_get_problem_documents(server, body, ctype, status, detail):
+    s, h, b = request(server.url + "/v1/audit", body, ctype=ctype)
+    assert s == status, b
+    assert h["content-type"].startswith("application/problem+json")
+    doc = json.loads(b)
+    assert doc["status"] == status and detail in doc["detail"] + doc["title"], doc
+    assert "Traceback" not in b.decode()
+
+
+def test_batch_limits(server):
+    s, _, b = request(server.url + "/v1/audit/batch", {"documents": [{"text": "x"}] * 51})
+    assert s == 422 and "at most 50" in json.loads(b)["detail"]
+    s, _, b = request(server.url + "/v1/audit/batch", {"documents": [{"text": "x"}, {"text": 3}]})
+    assert s == 422
+
+
+def test_health_version_metrics_openapi_docs(server):
+    assert request(server.url + "/healthz")[0] == 200
+    s, _, b = request(server.url + "/version")
+    v = json.loads(b)
+    assert s == 200 and v["lm"] == "off" and v["signature"].startswith("mqm|") and v["glossary"]
+    s, h, b = request(server.url + "/metrics")
+    text = b.decode()
+    assert s == 200 and "mtaudit_requests_total" in text and "mtaudit_request_seconds_bucket" in text
+    assert "mtaudit_findings_total" in text and "mtaudit_queue_depth" in text and "mtaudit_model_load_seconds" in text
+    s, _, b = request(server.url + "/openapi.json")
+    assert s == 200 and "/v1/audit" in json.loads(b)["paths"]
+    s, h, b = request(server.url + "/docs")
+    assert s == 200 and h["content-type"].startswith("text/html") and b"/v1/audit/batch" in b
+    assert request(server.url + "/nowhere")[0] == 404
+
+
+def test_logs_never_hold_article_text(tmp_path):
+    s = Server("--no-lm").wait_ready()
+    secret = "Embargoed-Zanzibarian-Quokka"
+    request(s.url + "/v1/audit", {"text": f"The {secret} story ran on Monday."})
+    request(s.url + "/v1/audit", {"text": secret, "options": {"fail_on": 7}})
+    rc, err = s.stop()
+    assert secret not in err and '"event": "request"' in err
+    assert all(json.loads(line) for line in err.splitlines() if line.startswith("{"))
+
+
+def test_bearer_token(tmp_path):
+    tok = tmp_path / "token"
+    tok.write_text("s3cret-token\n")
+    s = Server("--no-lm", "--token-file", tok).wait_ready()
+    try:
+        st, h, _ = request(s.url + "/v1/audit", {"text": "x"})
+        assert st == 401 and h.get("www-authenticate", h.get("WWW-Authenticate")) == "Bearer"
+        assert request(s.url + "/v1/audit", {"text": "x"}, token="wrong")[0] == 401
+        assert request(s.url + "/v1/audit", {"text": "A calm day."}, token="s3cret-token")[0] == 200
+        assert request(s.url + "/metrics")[0] == 401 and request(s.url + "/healthz")[0] == 200
+    finally:
+        s.stop()
+
+
+def test_sigterm_drains_the_request_in_flight():
+    import threading
+
+    s = Server("--no-lm").wait_ready()
+    big = (SAMPLE + "\n\n") * 30  # about a second of rules-only work
+    got = {}
+    t = threading.Thread(target=lambda: got.update(r=request(s.url + "/v1/audit", {"text": big})))
+    t.start()
+    time.sleep(0.3)
+    rc, err = s.stop(signal.SIGTERM)
+    t.join(30)
+    assert got["r"][0] == 200 and json.loads(got["r"][2])["files"][0]["findings"]
+    assert rc in (0, -signal.SIGTERM), err  # uvicorn re-raises the signal once it has drained
+
+
+def test_bad_serve_arguments_are_one_line_errors(tmp_path):
+    from conftest import run_cli
+
+    r = run_cli("serve", "--port", "0")
+    assert r.returncode == 2 and "--port" in r.stderr
+    r = run_cli("serve", "--token-file", tmp_path / "missing")
+    assert r.returncode == 2 and "no such file" in r.stderr
