@@ -344,194 +344,227 @@ class Metrics:
         return generate_latest(self.registry)
 
 
+def _problem_response(p: Problem):
+    from starlette.responses import JSONResponse
+
+    return JSONResponse({"type": "about:blank", "title": p.title, "status": p.status, "detail": p.detail},
+                        status_code=p.status, headers=p.headers, media_type="application/problem+json")
+
+
+def _endpoint(path: str) -> str:
+    """The metrics/log label of a request path (unknown paths are one label, not a cardinality leak)."""
+    return path if path in OPENAPI["paths"] or path in ("/docs", "/openapi.json") else "other"
+
+
+class Service:
+    """The endpoints of one worker: checks (auth, readiness, body), then the engine."""
+
+    def __init__(self, settings: ServeSettings, engine: Engine):
+        self.settings, self.engine = settings, engine
+        self.metrics = Metrics()
+        self.token = _read_token(settings.token_file)
+
+    # checks ---------------------------------------------------------------------------------
+    def authorise(self, request) -> None:
+        if self.token is None:
+            return
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), self.token.encode()):
+            raise Problem(401, "Unauthorized", "a valid bearer token is required", {"WWW-Authenticate": "Bearer"})
+
+    def need_ready(self) -> None:
+        e = self.engine
+        if not e.ready:
+            detail = f"the service failed to load: {e.error}" if e.error else "the service is loading"
+            raise Problem(503, "Not ready", detail, {"Retry-After": str(defaults.SERVE_RETRY_AFTER_S)})
+
+    async def read_body(self, request) -> bytes:
+        limit = self.settings.max_body
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise Problem(413, "Content too large", f"the body is over {limit:,} bytes")
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise Problem(413, "Content too large", f"the body is over {limit:,} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def read_json(self, request):
+        body = await self.read_body(request)
+        try:
+            return json.loads(decode_body(body))
+        except json.JSONDecodeError as e:
+            raise Problem(422, "Malformed JSON", f"{e.msg} at line {e.lineno} column {e.colno}") from None
+
+    async def document(self, request, allowed: set[str]):
+        ctype = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+        if ctype in TEXT_TYPES:
+            text = decode_body(await self.read_body(request))
+            raw = dict(request.query_params)
+            path = raw.pop("path", None)
+            if "unsafe" in raw:
+                raw["unsafe"] = raw["unsafe"].lower() in ("1", "true", "yes")
+            return parse_document({"text": text, "format": TEXT_TYPES[ctype], "path": path, "options": raw or None},
+                                  allowed)
+        if ctype != "application/json":
+            raise Problem(415, "Unsupported media type", f"{ctype}: send application/json, " + ", ".join(TEXT_TYPES))
+        return parse_document(await self.read_json(request), allowed)
+
+    def count(self, report: dict) -> None:
+        for f in report.get("findings", ()):
+            self.metrics.findings.labels(f["category"]).inc()
+
+    # endpoints ------------------------------------------------------------------------------
+    async def audit(self, request):
+        from starlette.responses import JSONResponse
+
+        self.authorise(request)
+        self.need_ready()
+        text, fmt, path, options = await self.document(request, AUDIT_OPTIONS)
+        report = await self.engine.submit(self.engine.audit, text, fmt, path, options)
+        self.count(report)
+        return JSONResponse({"schema": defaults.REPORT_SCHEMA, "files": [report]})
+
+    async def fix(self, request):
+        from starlette.responses import JSONResponse
+
+        self.authorise(request)
+        self.need_ready()
+        text, fmt, path, options = await self.document(request, FIX_OPTIONS)
+        return JSONResponse(await self.engine.submit(self.engine.fix, text, fmt, path, options))
+
+    async def batch(self, request):
+        from starlette.responses import StreamingResponse
+
+        self.authorise(request)
+        self.need_ready()
+        d = await self.read_json(request)
+        docs = d.get("documents") if isinstance(d, dict) else None
+        if not isinstance(docs, list) or not docs:
+            raise Problem(422, "Unprocessable body", "the body must be {\"documents\": [...]} with at least one")
+        if len(docs) > self.settings.max_batch:
+            raise Problem(422, "Unprocessable body", f"{len(docs)} documents; at most {self.settings.max_batch} per batch")
+        parsed = [parse_document(x, AUDIT_OPTIONS) for x in docs]  # all checked before any is audited
+        return StreamingResponse(self._lines(parsed), media_type="application/x-ndjson")
+
+    async def _lines(self, parsed):
+        for text, fmt, path, options in parsed:
+            try:
+                report = await self.engine.submit(self.engine.audit, text, fmt, path, options)
+                self.count(report)
+                yield json.dumps(report, ensure_ascii=False) + "\n"
+            except Problem as p:
+                yield json.dumps({"path": path, "error": {"status": p.status, "title": p.title, "detail": p.detail}}) + "\n"
+
+    async def healthz(self, request):
+        from starlette.responses import JSONResponse
+
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(self, request):
+        from starlette.responses import JSONResponse
+
+        self.need_ready()
+        return JSONResponse({"ready": True, "load_seconds": round(self.engine.load_seconds or 0, 2)})
+
+    async def version(self, request):
+        from starlette.responses import JSONResponse
+
+        self.authorise(request)
+        self.need_ready()
+        return JSONResponse(self.engine.signature())
+
+    async def metrics_page(self, request):
+        from starlette.responses import Response
+
+        self.authorise(request)
+        self.metrics.queue.set(self.engine.pending)
+        if self.engine.load_seconds is not None:
+            self.metrics.load.set(self.engine.load_seconds)
+        return Response(self.metrics.render(), media_type="text/plain; version=0.0.4")
+
+    async def openapi(self, request):
+        from starlette.responses import JSONResponse
+
+        return JSONResponse(OPENAPI)
+
+    async def docs(self, request):
+        from starlette.responses import HTMLResponse
+
+        items = "".join(f"<li><code>{m.upper()} {p}</code>: {op['summary']}</li>"
+                        for p, ops in OPENAPI["paths"].items() for m, op in ops.items())
+        return HTMLResponse(DOCS_PAGE.format(items=items))
+
+    def routes(self) -> list:
+        from starlette.routing import Route
+
+        return [Route("/v1/audit", self.audit, methods=["POST"]), Route("/v1/fix", self.fix, methods=["POST"]),
+                Route("/v1/audit/batch", self.batch, methods=["POST"]), Route("/healthz", self.healthz),
+                Route("/readyz", self.readyz), Route("/version", self.version), Route("/metrics", self.metrics_page),
+                Route("/openapi.json", self.openapi), Route("/docs", self.docs)]
+
+
+class Guard:
+    """Every request: an id, one log line (no article text), metrics; a Problem becomes its
+    problem document, anything else a 500 problem without a traceback."""
+
+    def __init__(self, app, metrics: Metrics):
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope, receive, send):
+        from starlette.requests import ClientDisconnect
+
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        rid, t0, status = uuid.uuid4().hex[:12], time.perf_counter(), [500]
+
+        async def send_status(message):
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+        try:
+            await self.app(scope, receive, send_status)
+        except Problem as p:
+            await _problem_response(p)(scope, receive, send_status)
+        except ClientDisconnect:
+            status[0] = 499
+        except Exception as e:  # a bug: logged as one line, answered without internals
+            log(event="error", id=rid, path=_endpoint(scope["path"]), error=type(e).__name__)
+            await _problem_response(Problem(500, "Internal error", f"request {rid} failed; see the service log"))(
+                scope, receive, send_status)
+        dt = time.perf_counter() - t0
+        endpoint = _endpoint(scope["path"])
+        self.metrics.requests.labels(endpoint, str(status[0])).inc()
+        self.metrics.latency.labels(endpoint).observe(dt)
+        log(event="request", id=rid, method=scope["method"], path=endpoint, status=status[0],
+            ms=round(dt * 1000, 1), bytes=int(dict(scope["headers"]).get(b"content-length", b"0") or 0))
+
+
 def create_app(settings: ServeSettings | None = None, engine: Engine | None = None):
     """The Starlette application (loads the engine in the background at start-up)."""
     from contextlib import asynccontextmanager
 
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
-    from starlette.requests import ClientDisconnect
-    from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
-    from starlette.routing import Route
 
     settings = settings or ServeSettings.from_env()
-    engine = engine or Engine(settings)
-    metrics = Metrics()
-    token = _read_token(settings.token_file)
-
-    def problem(p: Problem) -> Response:
-        return JSONResponse({"type": "about:blank", "title": p.title, "status": p.status, "detail": p.detail},
-                            status_code=p.status, headers=p.headers, media_type="application/problem+json")
-
-    def authorise(request) -> None:
-        if token is None:
-            return
-        got = request.headers.get("authorization", "")
-        scheme, _, value = got.partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token.encode()):
-            raise Problem(401, "Unauthorized", "a valid bearer token is required", {"WWW-Authenticate": "Bearer"})
-
-    def need_ready() -> None:
-        if not engine.ready:
-            detail = f"the service failed to load: {engine.error}" if engine.error else "the service is loading"
-            raise Problem(503, "Not ready", detail, {"Retry-After": str(defaults.SERVE_RETRY_AFTER_S)})
-
-    async def read_body(request) -> bytes:
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > settings.max_body:
-            raise Problem(413, "Content too large", f"the body is over {settings.max_body:,} bytes")
-        chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > settings.max_body:
-                raise Problem(413, "Content too large", f"the body is over {settings.max_body:,} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-    async def document(request, allowed: set[str]):
-        body = await read_body(request)
-        ctype = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
-        if ctype in TEXT_TYPES:
-            text = decode_body(body)
-            q = dict(request.query_params)
-            path = q.pop("path", None)
-            raw = {k: v for k, v in q.items()}
-            if "unsafe" in raw:
-                raw["unsafe"] = raw["unsafe"].lower() in ("1", "true", "yes")
-            return parse_document({"text": text, "format": TEXT_TYPES[ctype], "path": path,
-                                   "options": raw or None}, allowed)
-        if ctype != "application/json":
-            raise Problem(415, "Unsupported media type", f"{ctype}: send application/json, "
-                          + ", ".join(TEXT_TYPES))
-        try:
-            d = json.loads(decode_body(body))
-        except json.JSONDecodeError as e:
-            raise Problem(422, "Malformed JSON", f"{e.msg} at line {e.lineno} column {e.colno}") from None
-        return parse_document(d, allowed)
-
-    def count(report: dict) -> None:
-        for f in report.get("findings", ()):
-            metrics.findings.labels(f["category"]).inc()
-
-    async def audit(request):
-        authorise(request)
-        need_ready()
-        text, fmt, path, options = await document(request, AUDIT_OPTIONS)
-        report = await engine.submit(engine.audit, text, fmt, path, options)
-        count(report)
-        return JSONResponse({"schema": defaults.REPORT_SCHEMA, "files": [report]})
-
-    async def fix(request):
-        authorise(request)
-        need_ready()
-        text, fmt, path, options = await document(request, FIX_OPTIONS)
-        return JSONResponse(await engine.submit(engine.fix, text, fmt, path, options))
-
-    async def batch(request):
-        authorise(request)
-        need_ready()
-        body = await read_body(request)
-        try:
-            d = json.loads(decode_body(body))
-        except json.JSONDecodeError as e:
-            raise Problem(422, "Malformed JSON", f"{e.msg} at line {e.lineno} column {e.colno}") from None
-        docs = d.get("documents") if isinstance(d, dict) else None
-        if not isinstance(docs, list) or not docs:
-            raise Problem(422, "Unprocessable body", "the body must be {\"documents\": [...]} with at least one")
-        if len(docs) > settings.max_batch:
-            raise Problem(422, "Unprocessable body", f"{len(docs)} documents; at most {settings.max_batch} per batch")
-        parsed = [parse_document(x, AUDIT_OPTIONS) for x in docs]  # all checked before any is audited
-
-        async def lines():
-            for text, fmt, path, options in parsed:
-                try:
-                    report = await engine.submit(engine.audit, text, fmt, path, options)
-                    count(report)
-                    yield json.dumps(report, ensure_ascii=False) + "\n"
-                except Problem as p:
-                    yield json.dumps({"path": path, "error": {"status": p.status, "title": p.title,
-                                                              "detail": p.detail}}) + "\n"
-        return StreamingResponse(lines(), media_type="application/x-ndjson")
-
-    async def healthz(request):
-        return JSONResponse({"status": "ok"})
-
-    async def readyz(request):
-        need_ready()
-        return JSONResponse({"ready": True, "load_seconds": round(engine.load_seconds or 0, 2)})
-
-    async def version(request):
-        authorise(request)
-        need_ready()
-        return JSONResponse(engine.signature())
-
-    async def metrics_page(request):
-        authorise(request)
-        metrics.queue.set(engine.pending)
-        if engine.load_seconds is not None:
-            metrics.load.set(engine.load_seconds)
-        return Response(metrics.render(), media_type="text/plain; version=0.0.4")
-
-    async def openapi(request):
-        return JSONResponse(OPENAPI)
-
-    async def docs(request):
-        items = "".join(f"<li><code>{m.upper()} {p}</code>: {op['summary']}</li>"
-                        for p, ops in OPENAPI["paths"].items() for m, op in ops.items())
-        return HTMLResponse(DOCS_PAGE.format(items=items))
-
-    routes = [Route("/v1/audit", audit, methods=["POST"]), Route("/v1/fix", fix, methods=["POST"]),
-              Route("/v1/audit/batch", batch, methods=["POST"]), Route("/healthz", healthz),
-              Route("/readyz", readyz), Route("/version", version), Route("/metrics", metrics_page),
-              Route("/openapi.json", openapi), Route("/docs", docs)]
-
-    class Guard:
-        """Every request: an id, one log line (no article text), metrics; a Problem becomes its
-        problem document, anything else a 500 problem without a traceback."""
-
-        def __init__(self, app):
-            self.app = app
-
-        async def __call__(self, scope, receive, send):
-            if scope["type"] != "http":
-                return await self.app(scope, receive, send)
-            rid, t0, status = uuid.uuid4().hex[:12], time.perf_counter(), [500]
-
-            async def send_status(message):
-                if message["type"] == "http.response.start":
-                    status[0] = message["status"]
-                await send(message)
-            try:
-                await self.app(scope, receive, send_status)
-            except Problem as p:
-                await problem(p)(scope, receive, send_status)
-            except ClientDisconnect:
-                status[0] = 499
-            except Exception as e:  # a bug: logged as one line, answered without internals
-                log(event="error", id=rid, path=scope["path"], error=type(e).__name__)
-                await problem(Problem(500, "Internal error", f"request {rid} failed; see the service log"))(
-                    scope, receive, send_status)
-            dt = time.perf_counter() - t0
-            endpoint = scope["path"] if scope["path"] in OPENAPI["paths"] or scope["path"] in ("/docs", "/openapi.json") \
-                else "other"
-            metrics.requests.labels(endpoint, str(status[0])).inc()
-            metrics.latency.labels(endpoint).observe(dt)
-            log(event="request", id=rid, method=scope["method"], path=endpoint, status=status[0],
-                ms=round(dt * 1000, 1), bytes=int(dict(scope["headers"]).get(b"content-length", b"0") or 0))
+    service = Service(settings, engine or Engine(settings))
 
     @asynccontextmanager
     async def lifespan(app):
-        threading.Thread(target=engine.load, name="mtaudit-load", daemon=True).start()
+        threading.Thread(target=service.engine.load, name="mtaudit-load", daemon=True).start()
         yield
 
-    middleware = [Middleware(Guard)]
+    middleware = [Middleware(Guard, metrics=service.metrics)]
     if settings.cors_origins:
         from starlette.middleware.cors import CORSMiddleware
 
         middleware.append(Middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                                      allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"]))
-    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
-    app.state.engine = engine
+    app = Starlette(routes=service.routes(), middleware=middleware, lifespan=lifespan)
+    app.state.service = service
     return app
 
 
