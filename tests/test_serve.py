@@ -219,3 +219,14 @@ def test_bad_serve_arguments_are_one_line_errors(tmp_path):
     assert r.returncode == 2 and "--port" in r.stderr
     r = run_cli("serve", "--token-file", tmp_path / "missing")
     assert r.returncode == 2 and "no such file" in r.stderr
+
+
+def test_python_client(server):
+    from mtaudit.client import RemoteError, audit_remote, fix_remote
+
+    r = audit_remote("Troops left Southzha on Monday.", url=server.url, options={"fail_on": "major"})
+    assert r["findings"][0]["suggestions"] == ["Sudzha"] and r["gate"] in ("pass", "fail")
+    assert fix_remote("Troops left Southzha.", url=server.url)["text"] == "Troops left Sudzha."
+    with pytest.raises(RemoteError) as e:
+        audit_remote("", url=server.url)
+    assert e.value.status == 422 and "empty" in e.value.detail
