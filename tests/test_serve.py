@@ -12,9 +12,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 from conftest import ROOT
+
+pytestmark = pytest.mark.slow  # servers in subprocesses: the second tier
 
 pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
@@ -230,3 +233,116 @@ def test_python_client(server):
     with pytest.raises(RemoteError) as e:
         audit_remote("", url=server.url)
     assert e.value.status == 422 and "empty" in e.value.detail
+
+
+def _workers_of(pid: int) -> list[int]:
+    """Child processes of ``pid`` that are uvicorn workers (via /proc)."""
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                stat = (d / "stat").read_text().rsplit(")", 1)[1].split()
+                cmd = (d / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if int(stat[1]) == pid and b"spawn_main" in cmd:
+                out.append(int(d.name))
+    return out
+
+
+def test_time_limit_answers_504_and_full_queue_503():
+    import threading
+
+    s = Server("--no-lm", "--timeout", "0.05", "--queue", "1").wait_ready()
+    try:
+        big = {"text": (SAMPLE + "\n\n") * 20}
+        st, _, b = request(s.url + "/v1/audit", big)
+        assert st == 504 and "longer than 0.05 s" in json.loads(b)["detail"]
+        results = []
+        ts = [threading.Thread(target=lambda: results.append(request(s.url + "/v1/audit", big)[:2])) for _ in range(4)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(60)
+        codes = sorted(r[0] for r in results)
+        assert 503 in codes and set(codes) <= {503, 504}, codes
+        assert all(h.get("retry-after", h.get("Retry-After")) == "2" for c, h in results if c == 503)
+    finally:
+        s.stop()
+
+
+def test_a_client_that_disconnects_mid_request_does_not_hurt_the_next(server):
+    body = json.dumps({"text": SAMPLE}).encode()
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(b"POST /v1/audit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     + f"Content-Length: {len(body)}\r\n\r\n".encode() + body[:100])
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:  # a whole request, then gone
+        sock.sendall(b"POST /v1/audit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+    st, _, b = request(server.url + "/v1/audit", {"text": "Troops left Southzha."})
+    assert st == 200 and json.loads(b)["files"][0]["findings"]
+
+
+def test_a_killed_worker_is_replaced_and_the_service_keeps_answering():
+    s = Server("--no-lm", "--workers", "2").wait_ready()
+    try:
+        deadline = time.time() + 60
+        while len(_workers_of(s.proc.pid)) < 2 and time.time() < deadline:
+            time.sleep(0.2)
+        first = _workers_of(s.proc.pid)
+        assert len(first) == 2
+        os.kill(first[0], signal.SIGKILL)
+        ok = [request(s.url + "/v1/audit", {"text": "Troops left Southzha."})[0] for _ in range(5)]
+        assert ok.count(200) >= 4, ok  # the other worker answers meanwhile
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            now = _workers_of(s.proc.pid)
+            if len(now) == 2 and first[0] not in now:
+                break
+            time.sleep(0.5)
+        assert len(now) == 2 and first[0] not in now, now
+        deadline = time.time() + 60
+        while request(s.url + "/readyz")[0] != 200 and time.time() < deadline:
+            time.sleep(0.3)
+        assert request(s.url + "/v1/audit", {"text": "A calm day."})[0] == 200
+    finally:
+        s.stop()
+
+
+def _fuzz_examples() -> int:
+    return int(os.environ.get("MTAUDIT_SERVE_FUZZ", "300"))  # 2,000 for the long run
+
+
+def test_fuzzed_requests_get_2xx_or_4xx_never_5xx(server):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+                               lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=8), kids, max_size=4),
+                               max_leaves=12)
+    option = st.dictionaries(st.sampled_from(["select", "ignore", "fail_on", "fail_on_garble", "lm", "unsafe", "x"]),
+                             json_values | st.sampled_from(["major", "never", "model", "off", "NAM", "CLQ001/it-"]),
+                             max_size=4)
+    doc = st.fixed_dictionaries({"text": st.text(max_size=300) | st.sampled_from([SAMPLE[:2000]])},
+                                optional={"format": st.sampled_from(["txt", "md", "html", "pdf", 3]),
+                                          "path": st.text(max_size=20) | st.integers(), "options": option | json_values})
+    body = (doc.map(lambda d: ("application/json", json.dumps(d).encode()))
+            | json_values.map(lambda v: ("application/json", json.dumps(v).encode()))
+            | st.binary(max_size=300).map(lambda b: ("application/json", b))
+            | st.tuples(st.sampled_from(["text/plain", "text/markdown", "text/html", "image/png", "text/plain; charset=utf-8"]),
+                        st.binary(max_size=300) | st.text(max_size=300).map(str.encode)))
+    endpoint = st.sampled_from(["/v1/audit", "/v1/fix", "/v1/audit/batch", "/v1/audit?fail_on=major&select=NAM",
+                                "/v1/audit?lm=on", "/v1/fix?unsafe=true"])
+
+    @settings(max_examples=_fuzz_examples(), deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(endpoint, body)
+    def check(path, ctype_body):
+        ctype, data = ctype_body
+        if path == "/v1/audit/batch" and ctype == "application/json" and data[:1] == b"{":
+            with contextlib.suppress(ValueError):
+                data = json.dumps({"documents": [json.loads(data)]}).encode()
+        status, headers, out = request(server.url + path, data, ctype=ctype)
+        assert status < 500, (status, out[:300])
+        if status >= 400:
+            assert json.loads(out)["status"] == status
+    check()
