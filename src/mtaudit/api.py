@@ -33,6 +33,22 @@ class Report:
     garble_ignored: bool = False  # <!-- mtaudit: ignore-garble --> in the article
     #: "pass" or "fail": the verdict under the run's --fail-on and --fail-on-garble (set by the run)
     gate: str | None = None
+    #: the garble score at which this article fails (set with the verdict; None: no garble gate)
+    garble_threshold: float | None = None
+
+    @property
+    def garble_failed(self) -> bool:
+        """Whether the garble score alone fails the article (the model on, a threshold, no opt-out)."""
+        return (self.garble is not None and self.garble_threshold is not None and not self.garble_ignored
+                and self.garble >= self.garble_threshold)
+
+    def garble_why(self, n: int = defaults.GARBLE_WHY_SENTENCES) -> list[dict]:
+        """The sentences that weigh most in the garble verdict: the ``n`` with the highest
+        sentence garble score (start, end, garble, line), in article order."""
+        scored = [s for s in (self.sentences or []) if s.get("garble") is not None]
+        top = sorted(scored, key=lambda s: (-s["garble"], -s.get("bits_per_token", 0), s["start"]))[:n]
+        doc = self.document
+        return [{**s, "line": doc.line_col(s["start"])[0]} for s in sorted(top, key=lambda s: s["start"])]
 
     @property
     def document(self) -> Document:
@@ -55,6 +71,8 @@ class Report:
             d["garble_ignored"] = True
         if self.gate is not None:
             d["gate"] = self.gate
+        if self.garble_failed:
+            d["garble_why"] = [{k: s[k] for k in ("start", "end", "line", "garble")} for s in self.garble_why()]
         if self.sentences is not None:
             d["sentences"] = self.sentences
         d["findings"] = [f.to_dict(doc.line_col) for f in self.findings]

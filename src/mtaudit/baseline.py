@@ -42,8 +42,17 @@ def _k(e: dict) -> tuple:
     return e["path"], e["code"], e["text"], e["before"], e["after"]
 
 
+#: The code of a baseline entry that accepts an article's garble score (its gate opts out).
+GARBLE = "GARBLE"
+
+
+def garble_entry(report) -> dict:
+    return {"path": _key_path(report.path), "code": GARBLE, "text": "", "before": "", "after": ""}
+
+
 def write(path: Path, reports) -> int:
     entries = [entry(r, f) for r in reports if not r.error for f in r.findings]
+    entries += [garble_entry(r) for r in reports if not r.error and r.garble_failed]
     path.write_text(json.dumps({"schema": SCHEMA, "entries": entries}, ensure_ascii=False, indent=1) + "\n",
                     encoding="utf-8")
     return len(entries)
@@ -68,9 +77,13 @@ def apply(entries: list[dict], reports) -> list[dict]:
     """Drop baselined findings from each report (in place); return entries that matched nothing."""
     budget = Counter(_k(e) for e in entries)
     used = Counter()
+    garble_ok = {e["path"] for e in entries if e["code"] == GARBLE}
     for r in reports:
         if r.error:
             continue
+        if _key_path(r.path) in garble_ok and r.garble is not None:
+            r.garble_ignored = True  # accepted: the garble score no longer gates this article
+            used[_k(garble_entry(r))] += 1
         kept = []
         for f in r.findings:
             k = _k(entry(r, f))
@@ -84,6 +97,6 @@ def apply(entries: list[dict], reports) -> list[dict]:
     for e in entries:
         k = _k(e)
         seen[k] += 1
-        if e["path"] in audited and seen[k] > used[k]:
+        if e["path"] in audited and seen[k] > used[k] and e["code"] != GARBLE:
             stale.append(e)
     return stale

@@ -17,6 +17,10 @@ FAIL_ON = "minor"
 #: gate; "model" takes the threshold the garble head was calibrated with on training data
 #: (garble.json), "never" turns the garble gate off. Without the language model it does nothing.
 FAIL_ON_GARBLE = "model"
+#: How many sentences a report names as the "why" of a garble verdict (highest sentence scores).
+GARBLE_WHY_SENTENCES = 3
+#: The HTML report shades sentences whose garble score is at least this.
+GARBLE_SHADE_MIN = 0.5
 #: The values of `--fail-on` / `fail-on` and `--lm` / `lm` (CLI, config and API read these).
 FAIL_ON_CHOICES = ("minor", "major", "critical", "never")
 LM_CHOICES = ("on", "off", "auto")

@@ -150,7 +150,9 @@ class Runner:
 
 
 def gate(report, rank: int, garble_threshold: float | None) -> str:
-    """An article's verdict: it fails on a finding at or above ``rank``, or on its garble score."""
+    """An article's verdict: it fails on a finding at or above ``rank``, or on its garble score
+    (the threshold is kept on the report, for the reporters' article-level result)."""
+    report.garble_threshold = garble_threshold
     if report.error:
         return "fail"
     if any(f.severity.rank >= rank for f in report.findings):

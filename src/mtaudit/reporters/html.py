@@ -21,6 +21,7 @@ th,td{border-bottom:1px solid #eee;padding:.3rem .4rem;text-align:left;vertical-
 th{background:#f3f3f3}.sev{font-weight:600}.sev.minor{color:#8a6d00}.sev.major{color:#b35900}.sev.critical{color:#c00}
 .error{color:#c00;font-family:system-ui,sans-serif}
 .legend mark{margin-right:.5rem}
+span.garble{border-bottom:2px dotted #7a2ea0}
 """
 
 _RANK = {"minor": 1, "major": 2, "critical": 3}
@@ -33,24 +34,37 @@ def _tooltip(f) -> str:
     return s
 
 
-def highlight(text: str, findings) -> str:
-    """The article as escaped HTML with <mark> elements over flagged spans.
+def _shaded(sentences) -> list[dict]:
+    """Sentences whose garble score is worth shading (the model's view of raw MT)."""
+    from .. import defaults
+
+    return [s for s in sentences or () if (s.get("garble") or 0) >= defaults.GARBLE_SHADE_MIN]
+
+
+def highlight(text: str, findings, sentences=None) -> str:
+    """The article as escaped HTML with <mark> elements over flagged spans, and sentences the
+    garble score marks shaded (a purple background as strong as the score).
 
     Overlapping findings split the text into segments; each segment is marked
     with every finding that covers it (``data-findings``) and coloured by the
     most severe one."""
-    cuts = sorted({0, len(text), *(f.start for f in findings), *(f.end for f in findings)})
+    shade = _shaded(sentences)
+    cuts = sorted({0, len(text), *(f.start for f in findings), *(f.end for f in findings),
+                   *(s["start"] for s in shade), *(s["end"] for s in shade)})
     out = []
     for a, b in zip(cuts, cuts[1:]):
         seg = escape(text[a:b])
         cover = [i for i, f in enumerate(findings) if f.start <= a and b <= f.end]
-        if not cover:
-            out.append(seg)
-            continue
-        top = max(cover, key=lambda i: _RANK[findings[i].severity.value])
-        tip = "\n".join(_tooltip(findings[i]) for i in cover)
-        out.append(f'<mark class="{findings[top].severity.value}" data-findings="{" ".join(map(str, cover))}" '
+        if cover:
+            top = max(cover, key=lambda i: _RANK[findings[i].severity.value])
+            tip = "\n".join(_tooltip(findings[i]) for i in cover)
+            seg = (f'<mark class="{findings[top].severity.value}" data-findings="{" ".join(map(str, cover))}" '
                    f'title="{escape(tip, quote=True)}">{seg}</mark>')
+        g = next((s["garble"] for s in shade if s["start"] <= a and b <= s["end"]), None)
+        if g is not None:
+            seg = (f'<span class="garble" style="background-color:rgba(150,70,200,{0.08 + 0.32 * g:.2f})" '
+                   f'title="garble {g:.2f}: reads as unedited machine translation">{seg}</span>')
+        out.append(seg)
     return "".join(out)
 
 
@@ -63,6 +77,10 @@ def report_section(r, idx: int = 0) -> str:
     flu = f", fluency {s.fluency_bits_per_token:.2f} bits/token" if s and s.fluency_bits_per_token is not None else ""
     summary = (f"{len(r.findings)} findings ({counts['critical']} critical, {counts['major']} major, "
                f"{counts['minor']} minor) in {r.words} words. MQM score {s.mqm:.2f}{flu}.")
+    if r.garble is not None:
+        verdict = " - fails the gate" if r.garble_failed else (" - ignored" if r.garble_ignored else "")
+        summary += (f" Garble {r.garble:.2f} (probability of unedited machine translation){verdict}; "
+                    "shaded sentences read as raw MT.")
     doc = r.document
     rows = []
     for i, f in enumerate(r.findings):
@@ -76,7 +94,7 @@ def report_section(r, idx: int = 0) -> str:
     table = ("<table><thead><tr><th>line:col</th><th>code</th><th>severity</th><th>text</th><th>suggestion</th>"
              "<th>message</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>") if rows else "<p>No findings.</p>"
     return (f'<section id="file-{idx}"><h1>{title}</h1><p class="summary">{escape(summary)}</p>'
-            f'<div class="article">{highlight(r.text, r.findings)}</div>'
+            f'<div class="article">{highlight(r.text, r.findings, r.sentences)}</div>'
             f"<h2>Findings</h2>{table}<p class=\"sig\">{escape(s.signature)}</p></section>")
 
 
