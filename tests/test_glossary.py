@@ -80,3 +80,18 @@ def test_helper_lists_name_every_helper():
     page = (ROOT / "docs" / "rules" / "format.md").read_text(encoding="utf-8")
     for name in HELPERS:
         assert f"#{name}()" in page, name
+
+
+def test_inflection_comes_from_lemminflect():
+    """The hand table this replaced wrote controled, admiting, shootting and standed; <lemma>
+    now matches every spelling lemminflect lists and inflects to the preferred one."""
+    from mtaudit.phrases import all_forms, forms, past_of_participle
+
+    assert forms("control") == {"base": "control", "s": "controls", "past": "controlled", "pp": "controlled",
+                                "ing": "controlling"}
+    assert forms("stand")["past"] == "stood" and forms("admit")["ing"] == "admitting"
+    assert forms("shoot")["ing"] == "shooting" and forms("withdraw")["pp"] == "withdrawn"
+    assert {"controlled", "controled"} <= all_forms("control")
+    assert forms("retire") == {"base": "retire", "s": "retires", "past": "retired", "pp": "retired", "ing": "retiring"}
+    assert [past_of_participle(w) for w in ("taken", "announced", "forgotten", "won", "Taken")] == \
+        ["took", "announced", "forgot", "won", "took"]

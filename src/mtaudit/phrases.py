@@ -25,61 +25,54 @@ from .errors import GlossaryError
 from .model import Category, Severity
 from .regexguard import compile_checked, group_is_numeric
 
-# irregular verbs: lemma -> (past, participle, 3sg?)
-_IRREGULAR = {
-    "withdraw": ("withdrew", "withdrawn"), "take": ("took", "taken"), "retake": ("retook", "retaken"),
-    "make": ("made", "made"), "give": ("gave", "given"), "hold": ("held", "held"), "keep": ("kept", "kept"),
-    "lead": ("led", "led"), "fight": ("fought", "fought"), "say": ("said", "said"), "tell": ("told", "told"),
-    "see": ("saw", "seen"), "go": ("went", "gone"), "come": ("came", "come"), "know": ("knew", "known"),
-    "find": ("found", "found"), "win": ("won", "won"), "lose": ("lost", "lost"), "meet": ("met", "met"),
-    "put": ("put", "put"), "set": ("set", "set"), "cut": ("cut", "cut"), "hit": ("hit", "hit"),
-    "bring": ("brought", "brought"), "seek": ("sought", "sought"), "buy": ("bought", "bought"),
-    "send": ("sent", "sent"), "spend": ("spent", "spent"), "build": ("built", "built"),
-    "pull": ("pulled", "pulled"), "stop": ("stopped", "stopped"), "drop": ("dropped", "dropped"),
-    "plan": ("planned", "planned"), "ban": ("banned", "banned"), "shoot": ("shot", "shot"),
-    "strike": ("struck", "struck"), "break": ("broke", "broken"), "speak": ("spoke", "spoken"),
-    "rise": ("rose", "risen"), "fall": ("fell", "fallen"), "begin": ("began", "begun"),
-    "run": ("ran", "run"), "become": ("became", "become"), "leave": ("left", "left"),
-    "have": ("had", "had"), "do": ("did", "done"), "be": ("was", "been"), "get": ("got", "gotten"),
-    "grow": ("grew", "grown"), "draw": ("drew", "drawn"), "sell": ("sold", "sold"), "pay": ("paid", "paid"),
-    "feel": ("felt", "felt"), "think": ("thought", "thought"), "write": ("wrote", "written"),
-    "undertake": ("undertook", "undertaken"), "overtake": ("overtook", "overtaken"),
-    "remit": ("remitted", "remitted"), "admit": ("admitted", "admitted"),
-}
-_IRREGULAR_S = {"have": "has", "be": "is", "do": "does", "go": "goes"}
 _AUX = {"has", "have", "had", "having", "been", "be", "is", "are", "was", "were", "being", "get", "got"}
 _VOWELS = "aeiou"
+#: The forms ``<lemma>`` stands for, by the Penn tag lemminflect inflects to.
+_TAGS = {"s": "VBZ", "past": "VBD", "pp": "VBN", "ing": "VBG"}
 
 
-@lru_cache(maxsize=None)
-def forms(lemma: str) -> dict[str, str]:
-    """The inflected forms of a (regular or listed irregular) verb or noun."""
-    w = lemma.lower()
-    if w in _IRREGULAR_S:
-        s = _IRREGULAR_S[w]
-    elif w.endswith(("s", "x", "z", "ch", "sh")):
+def _regular(w: str) -> dict[str, str]:
+    """English's regular inflection, for a word lemminflect does not know."""
+    if w.endswith(("s", "x", "z", "ch", "sh")):
         s = w + "es"
     elif w.endswith("y") and len(w) > 1 and w[-2] not in _VOWELS:
         s = w[:-1] + "ies"
     else:
         s = w + "s"
-    if w in _IRREGULAR:
-        past, pp = _IRREGULAR[w]
-    elif w.endswith("e"):
-        past = pp = w + "d"
+    if w.endswith("e"):
+        past = w + "d"
     elif w.endswith("y") and len(w) > 1 and w[-2] not in _VOWELS:
-        past = pp = w[:-1] + "ied"
+        past = w[:-1] + "ied"
     else:
-        past = pp = w + "ed"
+        past = w + "ed"
     if w.endswith("ie"):
         ing = w[:-2] + "ying"
     elif w.endswith("e") and not w.endswith("ee") and len(w) > 2:
         ing = w[:-1] + "ing"
-    elif w in ("stop", "drop", "plan", "ban", "run", "begin", "win", "cut", "hit", "put", "set", "shoot"):
-        ing = w + w[-1] + "ing"
     else:
         ing = w + "ing"
-    return {"base": w, "s": s, "past": past, "pp": pp, "ing": ing}
+    return {"s": s, "past": past, "pp": past, "ing": ing}
+
+
+@lru_cache(maxsize=None)
+def _inflections(lemma: str) -> dict[str, tuple[str, ...]]:
+    """Every spelling lemminflect gives for each form, preferred first (its regular rules
+    cover words it does not list: retire -> retires, retired, retiring)."""
+    from lemminflect import getInflection
+
+    w = lemma.lower()
+    reg = _regular(w)
+    return {k: tuple(getInflection(w, tag=t)) or (reg[k],) for k, t in _TAGS.items()}
+
+
+def forms(lemma: str) -> dict[str, str]:
+    """The preferred inflected forms of a verb (or noun: ``s`` is its plural), from lemminflect."""
+    return {"base": lemma.lower(), **{k: v[0] for k, v in _inflections(lemma).items()}}
+
+
+def all_forms(lemma: str) -> set[str]:
+    """Every form ``<lemma>`` matches, variant spellings included (controlled, controled)."""
+    return {lemma.lower(), *(x for v in _inflections(lemma).values() for x in v)}
 
 
 _ITEM_RE = re.compile(r"<([a-z]+)>|\{(NAME|WORD)\}|([^\s<>{}]+)")
@@ -155,8 +148,7 @@ def compile_rule(row) -> Rule:
         if not m:
             raise GlossaryError(row.path, row.line, f"bad pattern item {item!r}")
         if m.group(1):
-            fs = forms(m.group(1))
-            alts = sorted(set(fs.values()), key=len, reverse=True)
+            alts = sorted(all_forms(m.group(1)), key=len, reverse=True)
             parts.append(f"(?P<L{len(lemmas)}>{'|'.join(map(re.escape, alts))})")
             lemmas.append(m.group(1))
         elif m.group(2):
@@ -188,16 +180,18 @@ def compile_rule(row) -> Rule:
 
 
 def _form_of(word: str, lemma: str, prev: str) -> str:
-    fs = forms(lemma)
-    w = word.lower()
-    if w == fs["past"] == fs["pp"] or w == fs["pp"]:
+    """Which form of ``lemma`` the matched ``word`` is (a participle after an auxiliary)."""
+    inf, w, base = _inflections(lemma), word.lower(), lemma.lower()
+    if w in inf["pp"]:
         if prev.lower() in _AUX:
             return "pp"
-        if w == fs["base"]:
+        if w == base:
             return "base"  # become, come, run: without an auxiliary the base form is the reading
-        return "past" if w == fs["past"] else "pp"
-    for k in ("base", "s", "past", "ing"):
-        if w == fs[k]:
+        return "past" if w in inf["past"] else "pp"
+    if w == base:
+        return "base"
+    for k in ("s", "past", "ing"):
+        if w in inf[k]:
             return k
     return "base"
 
@@ -327,10 +321,15 @@ def english_number(n: str) -> str:
 
 def past_of_participle(word: str) -> str:
     """The simple past for a past participle: announced -> announced, taken -> took, won -> won."""
+    from lemminflect import getInflection, getLemma
+
     low = word.lower()
-    for past, pp in _IRREGULAR.values():
-        if pp == low:
-            return past
+    for lemma in getLemma(low, upos="VERB") or ():
+        inf = _inflections(lemma)
+        if low in inf["pp"] and low not in inf["past"]:
+            past = getInflection(lemma, tag="VBD")
+            if past:
+                return past[0]
     return word
 
 
@@ -416,7 +415,7 @@ def _first_runs(rule: Rule) -> list[str] | None:
     m = _ITEM_RE.fullmatch(rule.pattern.split()[0])
     if m is None or m.group(2):
         return None
-    words = set(forms(m.group(1)).values()) if m.group(1) else m.group(3).split("|")
+    words = all_forms(m.group(1)) if m.group(1) else m.group(3).split("|")
     runs = []
     for w in words:
         r = _RUN.match(w)
