@@ -81,9 +81,26 @@ def read_text(path: str | Path) -> str:
 
 @dataclass(frozen=True)
 class Token:
+    """A word of :attr:`Document.tokens`: a maximal run of letters and digits, runs joined by one
+    inner hyphen or apostrophe (well-known, O'Brien, Zelensky’s)."""
+
     start: int
     end: int
     text: str
+
+    @property
+    def letters_only(self) -> bool:
+        """Letters (and inner joiners) only: no digit anywhere (``[^\\W\\d_]`` in a regex)."""
+        return all(c.isalnum() and not c.isdecimal() or c in JOINERS for c in self.text)
+
+    @property
+    def plain(self) -> bool:
+        """One run of letters, no joiner, no digit."""
+        return all(c.isalnum() and not c.isdecimal() for c in self.text)
+
+
+#: What joins two runs into one token, and what a "bare" word may not touch.
+JOINERS = "-'’"
 
 
 # A word: letters/digits joined by inner hyphens or apostrophes.
@@ -164,8 +181,35 @@ class Document:
 
     @cached_property
     def tokens(self) -> list[Token]:
-        """Word tokens (letters and digits with inner hyphens/apostrophes)."""
+        """Word tokens (letters and digits with inner hyphens/apostrophes): the one tokenizer the
+        detectors share, each filtering by what it looks at (:meth:`bare_words`)."""
         return [Token(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(self.text)]
+
+    @cached_property
+    def _token_starts(self) -> list[int]:
+        return [t.start for t in self.tokens]
+
+    def bare_words(self, start: int = 0, end: int | None = None, *, shield_before: str = "", shield_after: str = "",
+              no_dot_word: bool = False):
+        """The tokens inside [start, end) that stand alone: not touching an underscore, hyphen or
+        apostrophe (``-ing``, ``'n'``), nor a character of ``shield_before`` before them or of
+        ``shield_after`` after them (``@handle``, ``/path``), nor, with ``no_dot_word``, a dot
+        followed by a word character (``example.com``). The text after ``end`` is not looked at."""
+        text, toks = self.text, self.tokens
+        end = len(text) if end is None else end
+        before, after = "_" + JOINERS + shield_before, "_" + JOINERS + shield_after
+        for i in range(bisect.bisect_left(self._token_starts, start), len(toks)):
+            t = toks[i]
+            if t.end > end:
+                break
+            if t.start > 0 and text[t.start - 1] in before:
+                continue
+            if t.end < end:
+                nxt = text[t.end]
+                if nxt in after or (no_dot_word and nxt == "." and t.end + 1 < end
+                                    and (text[t.end + 1].isalnum() or text[t.end + 1] == "_")):
+                    continue
+            yield t
 
     @cached_property
     def _sentence_starts(self) -> list[int]:

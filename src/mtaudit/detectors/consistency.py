@@ -1,7 +1,6 @@
 """CON: one entity spelled two ways in one article."""
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 from rapidfuzz import fuzz
@@ -42,21 +41,19 @@ class InconsistentSpelling(Rule):
 
 RULES = (InconsistentSpelling,)
 
-_WORD = re.compile(r"(?<![\w'’-])[^\W\d_]{4,}(?![\w'’-])")
 
 
-def _capitalised(text: str):
-    """Capitalised words (any script's letters: Miszalski, Zełenski), with their matches."""
-    for m in _WORD.finditer(text):
-        w = m.group()
-        if w[0].isupper() and w[1:].islower():
-            yield m
+def _capitalised(doc):
+    """Capitalised words of four letters or more (any script's: Miszalski, Zełenski), as tokens."""
+    for t in doc.bare_words():
+        w = t.text
+        if len(w) >= 4 and t.plain and w[0].isupper() and w[1:].islower():
+            yield t
 
 
 def check(ctx: Context):
-    text = ctx.text
-    caps = list(_capitalised(text))
-    counts = Counter(m.group() for m in caps)
+    caps = list(_capitalised(ctx.doc))
+    counts = Counter(t.text for t in caps)
     # only rare words are candidate names; frequent English words are not compared
     rare = [w for w in counts if lexicon.zipf(w) < 3.0 and ctx.names.variant.get(w) is None]
     pairs = {}
@@ -72,9 +69,9 @@ def check(ctx: Context):
                     continue
                 keep, odd = (a, b) if (ka, counts[a]) > (kb, counts[b]) else (b, a)
                 pairs[odd] = keep
-    for m in caps:
-        keep = pairs.get(m.group())
+    for t in caps:
+        keep = pairs.get(t.text)
         if keep:
-            yield InconsistentSpelling.finding(ctx, m.start(), m.end(),
-                                               f"'{m.group()}' is spelled '{keep}' elsewhere in the article",
+            yield InconsistentSpelling.finding(ctx, t.start, t.end,
+                                               f"'{t.text}' is spelled '{keep}' elsewhere in the article",
                                                [keep], confidence=0.6)

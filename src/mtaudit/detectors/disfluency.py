@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import bisect
 import math
-import re
 
 from .. import lexicon
 from ..model import Category, Severity
@@ -45,7 +44,6 @@ class DisfluentWord(Rule):
 
 
 RULES = (DisfluentWord,)
-_WORD = re.compile(r"(?<![\w'’-])[a-z]+(?![\w'’-])")
 
 
 def _unigram_bits(word: str) -> float:
@@ -54,29 +52,32 @@ def _unigram_bits(word: str) -> float:
 
 
 def check(ctx: Context):
-    lm, text, taken_spans = ctx.lm, ctx.text, ctx.taken
+    lm, taken_spans = ctx.lm, ctx.taken
     excess_bits, article_bpt = lm.excess_bits, lm.bits_per_token
     for (s, e), tk in zip(lm.spans, lm.tokens):
         ends = [b + s for _, b, _ in tk]  # token offsets ascend: a word's tokens are one run
-        for m in _WORD.finditer(text, s, e):
-            ws, we = m.span()
+        for w in ctx.doc.bare_words(s, e):
+            if not (w.text.isascii() and w.text.isalpha() and w.text.islower()):
+                continue
+            ws, we = w.start, w.end
             if ws == s or taken_spans.overlaps(ws, we):
                 continue
             rel = []
-            for a, b, x in tk[bisect.bisect_right(ends, ws):]:
+            for k in range(bisect.bisect_right(ends, ws), len(tk)):  # no copy of the sentence's tail per word
+                a, b, x = tk[k]
                 if a + s >= we:
                     break
                 rel.append((a + s, b + s, x))
             if not rel:
                 continue
             bits = sum(x for _, _, x in rel)
-            uni = _unigram_bits(m.group())
+            uni = _unigram_bits(w.text)
             excess = bits - uni
             if excess < excess_bits:
                 continue
             conf = min(0.9, 0.4 + (excess - excess_bits) / 20)
             yield DisfluentWord.finding(
-                ctx, ws, we, f"'{m.group()}' is unexpected here ({bits:.1f} bits in context, "
+                ctx, ws, we, f"'{w.text}' is unexpected here ({bits:.1f} bits in context, "
                              f"{uni:.1f} bits by frequency)", (), confidence=conf,
                 evidence={"bits": round(bits, 2), "unigram_bits": round(uni, 2), "excess_bits": round(excess, 2),
                           "article_bits_per_token": article_bpt})

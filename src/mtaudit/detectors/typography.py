@@ -62,7 +62,6 @@ RULES = (SpaceBeforeHyphen, ShoutedFunctionWord)
 _SPACE_HYPHEN = re.compile(r"(?<![\w-])([^\W\d_]+) -([^\W\d_]{2,})(?![\w-])")
 _FUNCTION = {"AND", "THE", "OF", "OR", "BUT", "WITH", "FOR", "FROM", "IN", "ON", "TO", "BY", "AT", "THAT", "THIS",
              "WHICH", "ARE", "WAS", "WERE", "HAS", "HAVE", "HAD", "NOT", "ITS", "HIS", "HER", "THEIR", "AS"}
-_WORD = re.compile(r"(?<![\w'’-])[A-Za-z]+(?![\w'’-])")
 
 
 def check(ctx: Context):
@@ -72,7 +71,7 @@ def check(ctx: Context):
         yield SpaceBeforeHyphen.finding(ctx, m.start(), m.end(), f"space before the hyphen in '{rep}'", [rep],
                                         applicability=Applicability.SAFE, confidence=0.9)
     for s, e in ctx.doc.sentences:
-        words = [(m.start(), m.group()) for m in _WORD.finditer(text, s, e)]
+        words = [(t.start, t.text) for t in ctx.doc.bare_words(s, e) if t.text.isascii() and t.text.isalpha()]
         upper = sum(1 for _, w in words if w.isupper() and len(w) > 1)
         if upper * 3 > len(words):  # a headline or label in capitals
             continue

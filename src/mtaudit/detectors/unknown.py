@@ -1,8 +1,6 @@
 """UNK: words that are not English and not a known name."""
 from __future__ import annotations
 
-import re
-
 from .. import defaults, lexicon
 from ..model import Category, Severity
 from ..rulebase import Context, Rule
@@ -61,14 +59,14 @@ class SourceWord(Rule):
 
 RULES = (UnknownWord, SourceWord)
 
-_WORD = re.compile(r"(?<![\w'’@/.#-])[^\W\d_]+(?:['’-][^\W\d_]+)*(?![\w'’@/-]|\.\w)")
 
 
 def check(ctx: Context):
-    text = ctx.text
     loans = ctx.res.words("loanwords")
-    for m in _WORD.finditer(text):
-        w = m.group()
+    for m in ctx.doc.bare_words(shield_before="@/.#", shield_after="@/", no_dot_word=True):
+        if not m.letters_only:
+            continue
+        w = m.text
         if not w[0].islower() or len(w) < defaults.UNKNOWN_MIN_LEN or ctx.names.is_known_name(w) \
                 or w.lower() in loans:
             continue
@@ -78,11 +76,11 @@ def check(ctx: Context):
                                          defaults.SOURCE_WORD_MAX_EN_ZIPF)
             if src is not None:
                 spelt = f" ({src[2]})" if src[2].lower() != w.lower() else ""
-                yield SourceWord.finding(ctx, m.start(), m.end(), f"'{w}' is a {src[0]} word{spelt}, not English", (),
+                yield SourceWord.finding(ctx, m.start, m.end, f"'{w}' is a {src[0]} word{spelt}, not English", (),
                                          confidence=0.7, evidence={"zipf": en, "language": src[0], "language_zipf": src[1],
                                                                    "source_spelling": src[2]})
                 continue
         if en >= defaults.UNKNOWN_MAX_ZIPF:
             continue
-        yield UnknownWord.finding(ctx, m.start(), m.end(), f"'{w}' is not an English word", (),
+        yield UnknownWord.finding(ctx, m.start, m.end, f"'{w}' is not an English word", (),
                                   confidence=0.5, evidence={"zipf": en})
