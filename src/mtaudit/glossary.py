@@ -209,16 +209,23 @@ def _name_entry(path, line, d: dict) -> NameEntry:
     return NameEntry(canonical, typ, variants, accepted, _text_field(path, line, d, "note"), str(path), line)
 
 
+def _parse_yaml(path: Path, text: str):
+    """The YAML node tree (for line numbers) and the data of a glossary file; GlossaryError with
+    the line of a syntax error."""
+    import yaml
+
+    try:
+        return yaml.compose(text), yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        raise GlossaryError(path, mark.line + 1 if mark else None, f"malformed YAML: {getattr(e, 'problem', e)}") from None
+
+
 def _yaml_entries(path: Path, text: str):
     """The list node of a YAML names glossary (top level, or under ``names:``) and its data."""
     import yaml
 
-    try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise GlossaryError(path, mark.line + 1 if mark else None, f"malformed YAML: {getattr(e, 'problem', e)}") from None
+    root, data = _parse_yaml(path, text)
     if isinstance(data, dict) and "names" in data:
         data = data["names"]
         root = next(v for k, v in root.value if k.value == "names")
@@ -297,14 +304,7 @@ def _examples(path, node, rule: dict, line: int) -> list[Example]:
 
 def _load_rules_yaml(path: Path, text: str) -> Glossary:
     """A YAML rule file: ``kind``, ``pivot``, ``rules`` (see the module docstring)."""
-    import yaml
-
-    try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise GlossaryError(path, mark.line + 1 if mark else None, f"malformed YAML: {getattr(e, 'problem', e)}") from None
+    root, data = _parse_yaml(path, text)
     if not isinstance(data, dict):
         raise GlossaryError(path, 1, "a rule file is a mapping with kind, pivot and rules")
     unknown = set(data) - {"kind", "pivot", "rules", "description"}

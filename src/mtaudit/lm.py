@@ -306,6 +306,20 @@ class SmolLM:
             out.append(([self.bos, *ids[lo:b]], 1 + a - lo, b - a))
         return out
 
+    def _batches(self, pieces, batch_size: int):
+        """``pieces`` (``(text index, window, ids, first, count)``, sorted by length) in batches:
+        ``(chunk, ids, mask)`` with right padding."""
+        t = self.torch
+        for k in range(0, len(pieces), batch_size):
+            chunk = pieces[k:k + batch_size]
+            n = max(len(p[2]) for p in chunk)
+            ids = t.full((len(chunk), n), self.bos, dtype=t.long)
+            mask = t.zeros((len(chunk), n), dtype=t.long)
+            for r, (_, _, seq, _, _) in enumerate(chunk):
+                ids[r, :len(seq)] = t.tensor(seq)
+                mask[r, :len(seq)] = 1
+            yield chunk, ids, mask
+
     def _nll_bits(self, ids, mask):
         """Each position's surprisal (bits) of the next id: (batch, seq - 1). The output head
         runs a slice of positions at a time, so the vocabulary-wide logits never exist for the
@@ -340,14 +354,7 @@ class SmolLM:
         pieces.sort(key=lambda p: len(p[2]))
         bits: dict[int, dict[int, list[float]]] = {i: {} for i in todo}
         with t.inference_mode():
-            for k in range(0, len(pieces), batch_size):
-                chunk = pieces[k:k + batch_size]
-                n = max(len(p[2]) for p in chunk)
-                ids = t.full((len(chunk), n), self.bos, dtype=t.long)
-                mask = t.zeros((len(chunk), n), dtype=t.long)
-                for r, (_, _, seq, _, _) in enumerate(chunk):
-                    ids[r, :len(seq)] = t.tensor(seq)
-                    mask[r, :len(seq)] = 1
+            for chunk, ids, mask in self._batches(pieces, batch_size):
                 nll = self._nll_bits(ids, mask)
                 for r, (i, j, _, first, count) in enumerate(chunk):
                     bits[i][j] = nll[r, first - 1:first - 1 + count].tolist()
@@ -375,14 +382,7 @@ class SmolLM:
         pieces.sort(key=lambda p: len(p[2]))
         parts: list[dict[int, dict]] = [{} for _ in texts]  # per text: window -> its stats
         with t.inference_mode():
-            for k in range(0, len(pieces), batch_size):
-                chunk = pieces[k:k + batch_size]
-                n = max(len(p[2]) for p in chunk)
-                ids = t.full((len(chunk), n), self.bos, dtype=t.long)
-                mask = t.zeros((len(chunk), n), dtype=t.long)
-                for r, (_, _, seq, _, _) in enumerate(chunk):
-                    ids[r, :len(seq)] = t.tensor(seq)
-                    mask[r, :len(seq)] = 1
+            for chunk, ids, mask in self._batches(pieces, batch_size):
                 captured: dict = {}
                 x = self.hidden(ids, mask, layers, captured)
                 for r, (i, j, _seq, first, count) in enumerate(chunk):
