@@ -360,3 +360,21 @@ def test_fuzzed_requests_get_2xx_or_4xx_never_5xx(server):
         if status >= 400:
             assert json.loads(out)["status"] == status
     check()
+
+
+@pytest.mark.lm
+def test_with_the_model_audit_gives_the_cli_findings_garble_and_gate():
+    from conftest import run_cli
+
+    s = Server().wait_ready(timeout=300)
+    try:
+        path = ROOT / "samples" / "kursk-withdrawal.txt"
+        st, _, b = request(s.url + "/v1/audit", {"text": SAMPLE, "path": path.name}, timeout=300)
+        got = json.loads(b)["files"][0]
+        want = json.loads(run_cli("audit", path, "--format", "json", "--lm", "on").stdout)["files"][0]
+        assert st == 200 and [_key(f) for f in got["findings"]] == [_key(f) for f in want["findings"]]
+        assert got["garble"] == want["garble"] and got["gate"] == want["gate"]
+        v = json.loads(request(s.url + "/version")[2])
+        assert v["model"] and v["garble_threshold"] is not None and "garble:" in v["lm"]
+    finally:
+        s.stop()
