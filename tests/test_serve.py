@@ -373,7 +373,8 @@ def test_with_the_model_audit_gives_the_cli_findings_garble_and_gate():
         got = json.loads(b)["files"][0]
         want = json.loads(run_cli("audit", path, "--format", "json", "--lm", "on").stdout)["files"][0]
         assert st == 200 and [_key(f) for f in got["findings"]] == [_key(f) for f in want["findings"]]
-        assert got["garble"] == want["garble"] and got["gate"] == want["gate"]
+        # bf16 scores depend slightly on which sentences share a batch (the CLI process may hold cached ones)
+        assert abs(got["garble"] - want["garble"]) < 0.01 and got["gate"] == want["gate"]
         v = json.loads(request(s.url + "/version")[2])
         assert v["model"] and v["garble_threshold"] is not None and "garble:" in v["lm"]
     finally:
