@@ -74,7 +74,7 @@ def main() -> None:
     a = ap.parse_args()
 
     from mtaudit.document import Document, read_text
-    from mtaudit.lm import converted_dir, load
+    from mtaudit.lm import SurprisalCache, converted_dir, load
 
     converted_dir()  # make sure the cache exists before timing cold starts
     text = read_text(a.article)
@@ -84,7 +84,7 @@ def main() -> None:
     t = time.perf_counter()
     model = load()
     load_s = time.perf_counter() - t
-    model._cache.clear()
+    model.cache = SurprisalCache(model.cache.max_tokens)  # score the article afresh
     t = time.perf_counter()
     toks = model.surprisal(sents)
     score_s = time.perf_counter() - t

@@ -214,8 +214,9 @@ def _parse_yaml(path: Path, text: str):
     the line of a syntax error."""
     import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 7x faster to load
     try:
-        return yaml.compose(text), yaml.safe_load(text)
+        return yaml.compose(text, Loader=loader), yaml.load(text, Loader=loader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         raise GlossaryError(path, mark.line + 1 if mark else None, f"malformed YAML: {getattr(e, 'problem', e)}") from None
