@@ -150,7 +150,7 @@ def test_the_default_pass_asks_for_nothing_more_and_a_rule_can_ask(lm_auditor):
     from mtaudit.document import Document
     from mtaudit.fluency import Fluency
 
-    assert lm_auditor._lm_outputs(frozenset({"lm"})) == frozenset()  # no shipped rule reads more
+    assert lm_auditor._lm_outputs == frozenset()  # no shipped rule reads more
     out = Fluency(lm_auditor.lm).run(Document("The plan was approved. It starts in May."), frozenset({"entropy"}))
     assert len(out.stats) == 2 and out.stats[0].entropy and out.stats[0].rank is None
     with pytest.raises(ValueError, match="layers 0 to 30"):

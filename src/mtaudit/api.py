@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -160,7 +161,6 @@ class Auditor:
             lm = "on" if lm else "off"
         if lm not in defaults.LM_CHOICES:
             raise ValueError(f"lm must be on, off or auto, not {lm!r}")
-        check_codes(config)
         self.glossary = load_glossary([*config.glossaries, *glossaries], builtin=builtin_glossaries)
         check_codes(config, self.glossary.rule_ids())
         self.res = Resources(self.glossary)
@@ -211,7 +211,7 @@ class Auditor:
             from .fluency import Fluency
 
             flu = Fluency(self.lm, excess_bits=self.excess_bits, reject_bits=self.reject_bits)
-            ctx.lm = flu.run(doc, self._lm_outputs(available))
+            ctx.lm = flu.run(doc, self._lm_outputs)
         findings = [f for mod in stage("detect", available) for f in mod.check(ctx)]
         findings = resolve_overlaps(findings, self.rules)
         findings = [f for f in findings if self.rules.get(f.code, Rule).requires <= available]
@@ -222,10 +222,13 @@ class Auditor:
         findings.sort(key=Finding.sort_key)
         return findings, ctx.lm
 
-    def _lm_outputs(self, available: frozenset) -> frozenset:
-        """The union of what the running rules read of the model's pass (``Rule.lm_outputs``)."""
+    @cached_property
+    def _lm_outputs(self) -> frozenset:
+        """The union of what the running rules read of the model's pass (``Rule.lm_outputs``),
+        worked out once per auditor (the model and the configuration are fixed)."""
+        available = frozenset({"lm"})
         mods = stage("detect", available) + stage("after-verify", available)
-        return frozenset().union(*(r.lm_outputs for m in mods for r in m.RULES if self.config.wants(r.code)))
+        return frozenset().union(*(r.lm_outputs for m in mods for r in m.RULES))
 
     def audit_text(self, text: str, path: str | None = None, input_format: str | None = None) -> Report:
         """Audit ``text``; ``input_format`` (txt, md, html) defaults to the path's extension."""

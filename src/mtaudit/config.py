@@ -59,6 +59,18 @@ class Config:
         return not (self.ignore and selector.startswith(self.ignore))
 
 
+def with_selection(cfg: Config, select: tuple[str, ...], ignore: tuple[str, ...]) -> Config:
+    """``cfg`` under a selection given at run time (the command line, a service request): a
+    ``select`` replaces the configuration's select and ignore; an ``ignore`` adds to what is left."""
+    import dataclasses
+
+    if select:
+        cfg = dataclasses.replace(cfg, select=tuple(select), ignore=())
+    if ignore:
+        cfg = dataclasses.replace(cfg, ignore=cfg.ignore + tuple(ignore))
+    return cfg
+
+
 def normal_selector(s: str) -> str:
     """A selector as written by a user: the code part upper-case (``clq`` -> ``CLQ``), a rule id
     after ``/`` as it is (ids are lower-case)."""

@@ -51,7 +51,8 @@ def sentence_words(text: str, span: tuple[int, int], tokens: list[tuple[int, int
         if ws == 0:
             continue
         bits = 0.0
-        for a, _end, x in tokens[bisect.bisect_right(ends, ws):]:
+        for k in range(bisect.bisect_right(ends, ws), len(tokens)):  # no copy of the tail per word
+            a, _end, x = tokens[k]
             if a >= we:
                 break
             bits += x

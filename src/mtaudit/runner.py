@@ -77,15 +77,11 @@ class Runner:
 
     def _load_config(self, path: str | None) -> Config:
         from .api import check_codes
-        from .config import ConfigError
+        from .config import ConfigError, with_selection
 
         try:
             cfg = config_for(path, self.settings.config)
-            if self.settings.select:  # a selection on the command line replaces the config's select and ignore
-                cfg.select = self.settings.select
-                cfg.ignore = ()
-            if self.settings.ignore:
-                cfg.ignore = cfg.ignore + self.settings.ignore
+            cfg = with_selection(cfg, self.settings.select, self.settings.ignore)
             check_codes(cfg)
         except ConfigError as e:
             raise RunError(f"config error: {e}") from None
@@ -135,18 +131,26 @@ class Runner:
     def garble_threshold(self, path: str | None, cli_value) -> float | None:
         """The garble score at or above which ``path`` fails the gate (None: the garble gate is
         off, by choice, without the model or without a trained head)."""
-        from . import defaults
+        from .garble import load_model
 
-        v = cli_value if cli_value is not None else self.config(path).fail_on_garble
-        v = v if v is not None else defaults.FAIL_ON_GARBLE
-        if v == "never":
-            return None
-        if v == "model":  # the card alone: a driver of worker processes never loads the model for it
-            from .garble import load_model
+        # the card alone: a driver of worker processes never loads the model for it
+        return garble_threshold_of(cli_value, self.config(path).fail_on_garble, load_model)
 
-            model = load_model()
-            return model.threshold if model is not None else None
-        return float(v)
+
+def garble_threshold_of(value, configured, model) -> float | None:
+    """The garble gate's threshold: the run's ``value``, else the configuration's, else the
+    default; "model" is the card's threshold (``model``: a callable giving the card, or None),
+    "never" (or no card) turns the garble gate off."""
+    from . import defaults
+
+    v = value if value is not None else configured
+    v = v if v is not None else defaults.FAIL_ON_GARBLE
+    if v == "never":
+        return None
+    if v == "model":
+        card = model() if model is not None else None
+        return card.threshold if card is not None else None
+    return float(v)
 
 
 def gate(report, rank: int, garble_threshold: float | None) -> str:

@@ -118,7 +118,7 @@ class Engine:
     def view(self, options: dict):
         """The auditor for one request's options (a shallow copy sharing glossaries and model)."""
         from .api import check_codes
-        from .config import ConfigError
+        from .config import ConfigError, with_selection
 
         a = self.auditor
         lm = options.get("lm") or "auto"
@@ -130,9 +130,7 @@ class Engine:
             if lm == "off":
                 a.lm, a.garble_model = None, None
             if select is not None or ignore is not None:
-                cfg = dataclasses.replace(self.config, select=select if select is not None else self.config.select,
-                                          ignore=() if select is not None and ignore is None else
-                                          (self.config.ignore + (ignore or ())))
+                cfg = with_selection(self.config, select or (), ignore or ())  # as the CLI's --select/--ignore
                 try:
                     check_codes(cfg, a.glossary.rule_ids())
                 except ConfigError as e:
@@ -141,14 +139,10 @@ class Engine:
         return a
 
     def _threshold(self, value) -> float | None:
-        v = value if value is not None else self.config.fail_on_garble
-        v = v if v is not None else defaults.FAIL_ON_GARBLE
-        if v == "never":
-            return None
-        if v == "model":
-            gm = self.auditor.garble_model
-            return gm.threshold if gm is not None else None
-        return float(v)
+        from .runner import garble_threshold_of
+
+        gm = self.auditor.garble_model
+        return garble_threshold_of(value, self.config.fail_on_garble, (lambda: gm) if gm is not None else None)
 
     def audit(self, text: str, fmt: str, path: str | None, options: dict) -> dict:
         from .runner import fail_rank, gate
