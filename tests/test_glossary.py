@@ -95,3 +95,47 @@ def test_inflection_comes_from_lemminflect():
     assert forms("retire") == {"base": "retire", "s": "retires", "past": "retired", "pp": "retired", "ing": "retiring"}
     assert [past_of_participle(w) for w in ("taken", "announced", "forgotten", "won", "Taken")] == \
         ["took", "announced", "forgot", "won", "took"]
+
+
+def test_inflection_table_is_lemminflect_for_every_rule_lemma():
+    """glossaries/inflections.json is what scripts/build_inflections.py writes today: every lemma
+    the shipped rules inflect, with lemminflect's forms (stale or hand-edited: this fails)."""
+    import subprocess
+    import sys
+
+    p = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_inflections.py"), "--check"],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+
+
+def test_shipped_rules_load_without_importing_lemminflect():
+    """The table is what makes loading cheap: the shipped rules never need lemminflect's 0.3 s
+    import; a lemma outside the table still gets lemminflect's forms."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from mtaudit import glossary, phrases; glossary.load(); "
+            "print('lemminflect' in sys.modules); phrases.forms('overthrow'); print('lemminflect' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "True"]
+
+
+@pytest.mark.parametrize("content, why", [
+    ("{", "unreadable inflection table"),
+    ('{"forms": []}', "'forms' must be a mapping"),
+    ('{"forms": {"go": {"s": ["goes"]}}}', "'go' needs non-empty lists"),
+    ('{"forms": {"go": {"s": [], "past": ["went"], "pp": ["gone"], "ing": ["going"]}}}', "'go' needs non-empty lists"),
+])
+def test_a_broken_inflection_table_is_a_glossary_error(tmp_path, monkeypatch, content, why):
+    from mtaudit import defaults, phrases
+    from mtaudit.errors import GlossaryError
+
+    (tmp_path / phrases.INFLECTION_FILE).write_text(content, encoding="utf-8")
+    monkeypatch.setattr(defaults, "data_dir", lambda: tmp_path)
+    phrases._table.cache_clear()
+    try:
+        with pytest.raises(GlossaryError, match=why) as e:
+            phrases._table()
+        assert phrases.INFLECTION_FILE in str(e.value)
+    finally:
+        phrases._table.cache_clear()

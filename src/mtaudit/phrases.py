@@ -17,10 +17,12 @@ the captured word, and ``-`` alone means "delete".
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from . import defaults
 from .errors import GlossaryError
 from .model import Category, Severity
 from .regexguard import compile_checked, group_is_numeric
@@ -54,8 +56,7 @@ def _regular(w: str) -> dict[str, str]:
     return {"s": s, "past": past, "pp": past, "ing": ing}
 
 
-@lru_cache(maxsize=None)
-def _inflections(lemma: str) -> dict[str, tuple[str, ...]]:
+def lemminflect_forms(lemma: str) -> dict[str, tuple[str, ...]]:
     """Every spelling lemminflect gives for each form, preferred first (its regular rules
     cover words it does not list: retire -> retires, retired, retiring)."""
     from lemminflect import getInflection
@@ -63,6 +64,41 @@ def _inflections(lemma: str) -> dict[str, tuple[str, ...]]:
     w = lemma.lower()
     reg = _regular(w)
     return {k: tuple(getInflection(w, tag=t)) or (reg[k],) for k, t in _TAGS.items()}
+
+
+#: The shipped rules' lemmas with lemminflect's forms, written by scripts/build_inflections.py
+#: (a test fails when it is stale): reading it costs ~1 ms, importing lemminflect ~0.3 s.
+INFLECTION_FILE = "inflections.json"
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[str, dict[str, tuple[str, ...]]]:
+    """The inflection table beside the shipped glossaries ({} when there is none)."""
+    path = defaults.data_dir() / INFLECTION_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise GlossaryError(str(path), None, f"unreadable inflection table: {e}") from None
+    forms = data.get("forms") if isinstance(data, dict) else None
+    if not isinstance(forms, dict):
+        raise GlossaryError(str(path), None, "inflection table: 'forms' must be a mapping")
+    out = {}
+    for lemma, f in forms.items():
+        if not (isinstance(f, dict) and set(f) == set(_TAGS)
+                and all(isinstance(v, list) and v and all(isinstance(x, str) for x in v) for v in f.values())):
+            raise GlossaryError(str(path), None, f"inflection table: {lemma!r} needs non-empty lists "
+                                f"of strings for {', '.join(_TAGS)}")
+        out[lemma] = {k: tuple(f[k]) for k in _TAGS}
+    return out
+
+
+@lru_cache(maxsize=None)
+def _inflections(lemma: str) -> dict[str, tuple[str, ...]]:
+    """A lemma's forms: from the shipped table, else from lemminflect."""
+    w = lemma.lower()
+    return _table().get(w) or lemminflect_forms(w)
 
 
 def forms(lemma: str) -> dict[str, str]:
