@@ -179,3 +179,28 @@ def test_cache_bound_from_the_environment(monkeypatch):
     monkeypatch.setenv("MTAUDIT_LM_CACHE_TOKENS", "lots")
     with pytest.raises(LMUnavailable, match="whole number"):
         cache_tokens()
+
+
+def test_row_buckets_change_no_result_and_bound_the_kernels():
+    """A layer's product runs on rows padded to a bucket (one oneDNN kernel per bucket instead of
+    per row count, so a worker's memory stays flat): each row's result is bit-for-bit the plain
+    product's, in bf16 as the layers run, for row counts on both sides of every bucket."""
+    import random
+    import types
+
+    import torch
+
+    from mtaudit.lm import ROW_BUCKETS, SmolLM, _row_bucket
+
+    F = torch.nn.functional
+    fake = types.SimpleNamespace(torch=torch)
+    g = torch.Generator().manual_seed(3)
+    w = torch.randn(192, 576, generator=g).to(torch.bfloat16)
+    rng = random.Random(5)
+    counts = {1, 2, 63, 64, 65, 4096, 4097} | {rng.randrange(1, 1500) for _ in range(12)}
+    for m in sorted(counts):
+        h = torch.randn(1, m, 576, generator=g).to(torch.bfloat16)
+        got = SmolLM._linear(fake, h, w)
+        assert got.shape == (1, m, 192) and torch.equal(got, F.linear(h, w)), m
+    assert len({_row_bucket(m) for m in range(1, 8 * 512 + 1)}) == len(ROW_BUCKETS) <= 20
+    assert all(_row_bucket(m) >= m for m in range(1, 9000))

@@ -161,6 +161,18 @@ class TokenStats:
     hidden: dict = field(default_factory=dict)  # layer -> (tokens, hidden size) tensor
 
 
+#: Row counts a layer's matrix product is padded to (see SmolLM._linear): few enough that
+#: every kernel stays in oneDNN's cache after a few dozen articles.
+ROW_BUCKETS = (*range(64, 513, 64), 640, 768, 1024, 1280, 1536, 2048, 2560, 3072, 4096)
+
+
+def _row_bucket(m: int) -> int:
+    for b in ROW_BUCKETS:
+        if m <= b:
+            return b
+    return -(-m // 1024) * 1024
+
+
 class SurprisalCache:
     """Least-recently-used texts' token surprisals, at most ``max_tokens`` tokens in all: a corpus
     worker that scores text after text keeps a bounded memory."""
@@ -246,6 +258,20 @@ class SmolLM:
         h = x.shape[-1] // 2
         return torch.cat([-x[..., h:], x[..., :h]], dim=-1)
 
+    def _linear(self, h, weight):
+        """``F.linear`` over the rows of ``h`` padded with zeros to a bucket of ``ROW_BUCKETS``.
+        oneDNN compiles and caches a kernel per row count (about 0.4 MB each, up to 1,024 of
+        them): without buckets a worker's memory grew for thousands of articles. A row's result
+        does not depend on the rows beside it (tests/test_lm.py compares)."""
+        F = self.torch.nn.functional
+        *lead, d = h.shape
+        flat = h.reshape(-1, d)
+        m = flat.shape[0]
+        mb = _row_bucket(m)
+        if mb != m:
+            flat = F.pad(flat, (0, 0, 0, mb - m))
+        return F.linear(flat, weight)[:m].view(*lead, weight.shape[0])
+
     def hidden(self, ids, attn_mask, layers=(), captured: dict | None = None):
         """ids, attn_mask: (batch, seq) long tensors (right padding) -> (batch, seq, hidden) final
         states. The residual stream after each layer in ``layers`` (1-based; 0 is the embeddings)
@@ -261,21 +287,22 @@ class SmolLM:
         mask = causal[None, None] & attn_mask.bool()[:, None, None, :]
         rep = self.n_heads // self.n_kv
         dt = self.dtype
+        lin = self._linear
         for i in range(self.n_layers):
             p = f"layers.{i}."
             h = self._rms(x, w[p + "input_layernorm.weight"]).to(dt)
-            q = F.linear(h, w[p + "self_attn.q_proj.weight"]).float().view(b, n, self.n_heads, self.head_dim).transpose(1, 2)
-            k = F.linear(h, w[p + "self_attn.k_proj.weight"]).float().view(b, n, self.n_kv, self.head_dim).transpose(1, 2)
-            v = F.linear(h, w[p + "self_attn.v_proj.weight"]).float().view(b, n, self.n_kv, self.head_dim).transpose(1, 2)
+            q = lin(h, w[p + "self_attn.q_proj.weight"]).float().view(b, n, self.n_heads, self.head_dim).transpose(1, 2)
+            k = lin(h, w[p + "self_attn.k_proj.weight"]).float().view(b, n, self.n_kv, self.head_dim).transpose(1, 2)
+            v = lin(h, w[p + "self_attn.v_proj.weight"]).float().view(b, n, self.n_kv, self.head_dim).transpose(1, 2)
             q = q * cos + self._rot(q) * sin
             k = k * cos + self._rot(k) * sin
             k = k.repeat_interleave(rep, dim=1)
             v = v.repeat_interleave(rep, dim=1)
             a = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
-            x = x + F.linear(a.transpose(1, 2).reshape(b, n, -1).to(dt), w[p + "self_attn.o_proj.weight"]).float()
+            x = x + lin(a.transpose(1, 2).reshape(b, n, -1).to(dt), w[p + "self_attn.o_proj.weight"]).float()
             h = self._rms(x, w[p + "post_attention_layernorm.weight"]).to(dt)
-            g = F.silu(F.linear(h, w[p + "mlp.gate_proj.weight"])) * F.linear(h, w[p + "mlp.up_proj.weight"])
-            x = x + F.linear(g, w[p + "mlp.down_proj.weight"]).float()
+            g = F.silu(lin(h, w[p + "mlp.gate_proj.weight"])) * lin(h, w[p + "mlp.up_proj.weight"])
+            x = x + lin(g, w[p + "mlp.down_proj.weight"]).float()
             if i + 1 in layers and captured is not None:
                 captured[i + 1] = x
         return self._rms(x, w["norm.weight"])
