@@ -1,6 +1,6 @@
 """Language-model speed: mtaudit's cold audit against a floor script, in one run.
 
-    python benchmarks/lm_speed.py [ARTICLE] [--runs 2]
+    python benchmarks/lm_speed.py [ARTICLE] [--runs 2] [--against OLD_CHECKOUT]
 
 Prints, for the sample article: tokens/s of the scorer, the article's scoring
 wall time, the cold-start time (new process, converted model cache already
@@ -8,6 +8,10 @@ present), peak memory; and the same for the floor script (import
 transformers, load the cached weights, one forward pass over the whole
 article), with the ratio cold-audit / floor (acceptance: <= 1.2, target 0.6).
 Each cold figure is the faster of --runs consecutive runs.
+
+``--against DIR`` (a checkout of an older commit, e.g. from ``git worktree add``) times the
+cold audit of this code and of DIR's by turns, --runs each (default 5), and prints both
+medians and their ratio: a slow spell of a shared machine lands on both.
 """
 from __future__ import annotations
 
@@ -54,11 +58,14 @@ assert rc == 0, rc
 """
 
 
-def run(body: str, article: str) -> dict:
+def run(body: str, article: str, src: Path | None = None) -> dict:
+    """One child process; ``src``: import mtaudit from this source folder instead."""
     code = WRAP.format(body=body.replace("import os\nrc", "rc").replace("os.devnull", "'/dev/null'"))
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONWARNINGS": "ignore"}
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
     t = time.perf_counter()
-    p = subprocess.run([sys.executable, "-c", code, article], capture_output=True, text=True,
-                       env={**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONWARNINGS": "ignore"})
+    p = subprocess.run([sys.executable, "-c", code, article], capture_output=True, text=True, env=env)
     outer = time.perf_counter() - t
     if p.returncode != 0:
         sys.exit(f"benchmark child failed:\n{p.stderr[-2000:]}")
@@ -67,11 +74,35 @@ def run(body: str, article: str) -> dict:
     return res
 
 
+def by_turns(article: str, old: Path, runs: int) -> None:
+    """This code's cold audit and ``old``'s, alternately, ``runs`` each after one warm-up each."""
+    from statistics import median
+
+    src = old / "src"
+    if not (src / "mtaudit").is_dir():
+        sys.exit(f"--against: {old} has no src/mtaudit")
+    run(AUDIT, article), run(AUDIT, article, src)  # warm-up: file cache, model conversion
+    now, then = [], []
+    for _ in range(runs):
+        now.append(run(AUDIT, article)["process_wall"])
+        then.append(run(AUDIT, article, src)["process_wall"])
+    print(f"cold audit of {article}, {runs} runs each, by turns")
+    print(f"  this code: {' '.join(f'{x:.2f}' for x in now)}  median {median(now):.2f} s")
+    print(f"  {old}: {' '.join(f'{x:.2f}' for x in then)}  median {median(then):.2f} s")
+    print(f"  ratio this / old: {median(now) / median(then):.2f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("article", nargs="?", default=str(ROOT / "samples" / "kursk-withdrawal.txt"))
-    ap.add_argument("--runs", type=int, default=2)
+    ap.add_argument("--runs", type=int, default=None)
+    ap.add_argument("--against", type=Path, default=None, metavar="OLD_CHECKOUT",
+                    help="time this code's cold audit against an older checkout's, by turns")
     a = ap.parse_args()
+    if a.against is not None:
+        by_turns(a.article, a.against, a.runs or 5)
+        return
+    a.runs = a.runs or 2
 
     from mtaudit.document import Document, read_text
     from mtaudit.lm import SurprisalCache, converted_dir, load

@@ -11,8 +11,15 @@ from __future__ import annotations
 import re
 import re._constants as C
 import re._parser as P
+from functools import lru_cache
 
 _UNBOUNDED = 10  # a repeat with a larger maximum counts as unbounded
+
+
+@lru_cache(maxsize=1024)
+def _parsed(pattern: str):
+    """The parse tree of ``pattern``, once for both checks (read, never changed)."""
+    return P.parse(pattern)
 
 
 def _nested_repeat(items, inside: bool) -> bool:
@@ -40,7 +47,7 @@ def _nested_repeat(items, inside: bool) -> bool:
 
 def backtracking_risk(pattern: str) -> str | None:
     """Why ``pattern`` may backtrack catastrophically, or None."""
-    if _nested_repeat(P.parse(pattern), False):
+    if _nested_repeat(_parsed(pattern), False):
         return ("a repeat inside a repeat (like '(a+)+') can take exponential time; make the inner "
                 "repeat possessive ('\\s*+') or atomic ('(?>...)')")
     return None
@@ -89,7 +96,7 @@ def group_is_numeric(pattern: str, group: int) -> bool:
             elif op == C.ATOMIC_GROUP:
                 walk(av)
 
-    walk(P.parse(pattern))
+    walk(_parsed(pattern))
     return bool(found) and all(_digits_only(f) for f in found)
 
 
