@@ -102,3 +102,16 @@ def test_untranslated_word_inside_a_rewrite_is_not_reported_twice(auditor):
     the fix: '6 milliards' is one CLQ002 finding, not also UNK002's 'milliards'."""
     r = auditor.audit_text("The port cost 6 milliards of euros, his homologue said.")
     assert [(f.code, f.text) for f in r.findings] == [("CLQ002", "6 milliards of"), ("CLQ001", "his homologue")]
+
+
+def test_with_options_shares_the_loaded_state_and_leaves_the_auditor_alone(auditor):
+    """The service's per-request auditor: another selection, same glossaries and rules."""
+    from mtaudit.config import with_selection
+
+    text = "Ukraine agreed to support a ceased the fire.\n\nLeave a Reply\n"
+    before = {f.code for f in auditor.audit_text(text).findings}
+    assert {"CLQ001", "BPL001"} <= before
+    view = auditor.with_options(config=with_selection(auditor.config, ("CLQ",), ()), lm=False)
+    assert view.glossary is auditor.glossary and view.rules is auditor.rules and view.lm is None
+    assert {f.code for f in view.audit_text(text).findings} == {"CLQ001"}
+    assert {f.code for f in auditor.audit_text(text).findings} == before

@@ -185,6 +185,19 @@ class Auditor:
 
                 self.garble_model = load_model()
 
+    def with_options(self, *, config=None, lm: bool = True) -> "Auditor":
+        """This auditor for one run's options, sharing its glossaries, rules and model: another
+        ``config`` (a :class:`mtaudit.config.Config` whose selection was checked against the rule
+        ids) and/or the model off. The service builds one per request this way."""
+        import copy
+
+        a = copy.copy(self)
+        if config is not None:
+            a.config = config
+        if not lm:
+            a.lm, a.garble_model = None, None
+        return a
+
     @property
     def lm_label(self) -> str:
         if self.lm is None:

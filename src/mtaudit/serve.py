@@ -11,7 +11,6 @@ reaches a log line. Nothing here reads or writes a server-side path named by a r
 from __future__ import annotations
 
 import asyncio
-import copy
 import dataclasses
 import difflib
 import hmac
@@ -125,17 +124,15 @@ class Engine:
         if lm == "on" and a.lm is None:
             raise Problem(422, "Unprocessable option", "lm: the service runs without the language model")
         select, ignore = options.get("select"), options.get("ignore")
-        if lm == "off" or select is not None or ignore is not None:
-            a = copy.copy(a)
-            if lm == "off":
-                a.lm, a.garble_model = None, None
-            if select is not None or ignore is not None:
-                cfg = with_selection(self.config, select or (), ignore or ())  # as the CLI's --select/--ignore
-                try:
-                    check_codes(cfg, a.glossary.rule_ids())
-                except ConfigError as e:
-                    raise Problem(422, "Unprocessable option", str(e)) from None
-                a.config = cfg
+        cfg = None
+        if select is not None or ignore is not None:
+            cfg = with_selection(self.config, select or (), ignore or ())  # as the CLI's --select/--ignore
+            try:
+                check_codes(cfg, a.glossary.rule_ids())
+            except ConfigError as e:
+                raise Problem(422, "Unprocessable option", str(e)) from None
+        if lm == "off" or cfg is not None:
+            a = a.with_options(config=cfg, lm=lm != "off")
         return a
 
     def _threshold(self, value) -> float | None:
