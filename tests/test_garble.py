@@ -127,3 +127,51 @@ def test_the_gate_fails_on_garble_alone_and_can_be_turned_off(tmp_path):
     r = run_cli("audit", md, "--format", "json", "--fail-on", "never", "--fail-on-garble", just_under)
     f = json.loads(r.stdout)["files"][0]
     assert f["garble_ignored"] and f["gate"] == "pass" and r.returncode == 0
+
+
+def test_style_features_read_informal_writing():
+    """Person, web marks and lower-case sentence starts, per word / per sentence; a contraction
+    counts by its pronoun, a hashtag mid-word does not count."""
+    from mtaudit.garble import style_features
+
+    chat = "I'm done!! see you at 5 #match @ana … we've won"
+    spans = [(0, 10), (11, len(chat))]
+    f = style_features(chat, spans)
+    words = ["i'm", "done", "see", "you", "at", "match", "ana", "we've", "won"]
+    assert f["person_rate"] == pytest.approx(3 / len(words))
+    assert f["web_mark_rate"] == pytest.approx(4 / len(words))  # !!, #match, @ana, the ellipsis
+    assert f["lower_start_rate"] == pytest.approx(1 / 2)
+    news = "The minister said the talks would resume. Prices rose by 3% in May (page#2)."
+    g = style_features(news, [(0, 41), (42, len(news))])
+    assert g == {"person_rate": 0.0, "web_mark_rate": 0.0, "lower_start_rate": 0.0}
+    assert style_features("", [])["lower_start_rate"] == 0.0
+
+
+def test_finding_rate_counts_rule_findings_in_the_span_per_100_words():
+    from mtaudit.garble import finding_rate
+
+    class F:
+        def __init__(self, code, start):
+            self.code, self.start = code, start
+
+    found = [F("CLQ001", 5), F("NAM001", 50), F("LMF001", 6), F("ORD003", 7), F("BPL001", 120)]
+    assert finding_rate(found, 0, 100, 50) == pytest.approx(math.log1p(100 * 2 / 50))
+    assert finding_rate(found, 100, 200, 10) == pytest.approx(math.log1p(10))
+    assert finding_rate([], 0, 10, 0) == 0.0
+    f = features_of([], 0.0, 0, {"finding_rate": 1.5})
+    assert f["finding_rate"] == 1.5 and f["person_rate"] == 0.0
+
+
+def test_news_threshold_from_the_card_or_the_general_one():
+    from mtaudit.runner import garble_threshold_of
+
+    d = {"features": list(FEATURES), "mean": [0.0] * len(FEATURES), "scale": [1.0] * len(FEATURES),
+         "coef": [0.0] * len(FEATURES), "intercept": 0.0, "threshold": 0.97, "manifest_sha256": "ab" * 32}
+    with_news = GarbleModel.from_dict({**d, "news_threshold": 0.6})
+    assert garble_threshold_of("news", None, lambda: with_news) == 0.6
+    assert garble_threshold_of(None, "news", lambda: with_news) == 0.6
+    assert garble_threshold_of("model", "news", lambda: with_news) == 0.97
+    assert garble_threshold_of("news", None, lambda: GarbleModel.from_dict(d)) == 0.97
+    assert garble_threshold_of("news", None, None) is None
+    with pytest.raises(ValueError, match="news_threshold"):
+        GarbleModel.from_dict({**d, "news_threshold": 1.5})

@@ -259,7 +259,7 @@ class Auditor:
         prose = mask(text, fmt)  # same length as text: offsets refer to the original
         doc = Document(prose, path)
         findings, lm_out = self.check(doc)
-        sentences, bpt, garble = self._fluency(doc, lm_out)
+        sentences, bpt, garble = self._fluency(doc, lm_out, findings)
         for f in findings:
             f.text = text[f.start:f.end]
         findings = [f for f in findings if self.config.wants(f.selector)]
@@ -278,15 +278,17 @@ class Auditor:
                       sentences=sentences, unused_suppressions=unused, garble=garble,
                       garble_ignored=bool(sup is not None and sup.ignore_garble))
 
-    def _fluency(self, doc: Document, lm_out) -> tuple[list[dict] | None, float | None, float | None]:
-        """Sentence fluency, the article's bits per token and its garble score (None without the model)."""
+    def _fluency(self, doc: Document, lm_out, findings) -> tuple[list[dict] | None, float | None, float | None]:
+        """Sentence fluency, the article's bits per token and its garble score (None without the
+        model); ``findings``: the detectors' (before the configuration's selection, so a selection
+        does not move the score)."""
         if lm_out is None:
             return None, None, None
         if self.garble_model is None:
             return [dict(s) for s in lm_out.sentences], lm_out.bits_per_token, None
         from .garble import document_features
 
-        art, sents = document_features(doc.text, lm_out)
+        art, sents = document_features(doc.text, lm_out, findings)
         sentences = [{**s, "garble": round(self.garble_model.probability(f), 4)}
                      for s, f in zip(lm_out.sentences, sents)]
         return sentences, lm_out.bits_per_token, round(self.garble_model.probability(art), 4)

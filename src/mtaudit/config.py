@@ -9,7 +9,7 @@ it. Unknown keys are an error that names the key.
 select = ["NAM", "CLQ"]        # code prefixes to report (default: all)
 ignore = ["UNK001"]            # code prefixes to drop
 fail-on = "major"              # minor, major, critical, never
-fail-on-garble = 0.9           # a probability, "model" (the calibrated default) or "never"
+fail-on-garble = 0.9           # a probability, "model" (the calibrated default), "news" or "never"
 glossaries = ["names.tsv"]     # extra glossaries, relative to this file
 lm = "auto"                    # on, off, auto
 lm-excess-bits = 14.0          # LMF001 threshold
@@ -154,17 +154,23 @@ def _bits(table: dict, key: str, where: str) -> float | None:
     return float(v)
 
 
+#: The words ``fail-on-garble`` takes besides a probability: the card's calibrated threshold,
+#: its threshold for news alone, or no garble gate.
+GARBLE_WORDS = ("model", "news", "never")
+
+
 def parse_garble_threshold(v) -> str | float:
-    """A ``fail-on-garble`` value: a probability in (0, 1], "model" or "never"; ValueError otherwise."""
-    if isinstance(v, str) and v in ("model", "never"):
+    """A ``fail-on-garble`` value: a probability in (0, 1], "model", "news" or "never"; ValueError
+    otherwise."""
+    if isinstance(v, str) and v in GARBLE_WORDS:
         return v
     if isinstance(v, str):
         try:
             v = float(v)
         except ValueError:
-            raise ValueError(f"must be a probability between 0 and 1, 'model' or 'never', not {v!r}") from None
+            raise ValueError(f"must be a probability between 0 and 1, 'model', 'news' or 'never', not {v!r}") from None
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not 0 < v <= 1:
-        raise ValueError(f"must be a probability between 0 and 1, 'model' or 'never', not {v!r}")
+        raise ValueError(f"must be a probability between 0 and 1, 'model', 'news' or 'never', not {v!r}")
     return float(v)
 
 

@@ -3,7 +3,11 @@
 Features come from the one language-model pass (:class:`mtaudit.fluency.LMOutput`): the raw
 surprisal, and each word's *excess* surprisal, its bits in context minus the bits its frequency
 alone predicts (a rare name is surprising anywhere; a common word in a garbled phrase is not),
-summarised over the article. A logistic head trained by ``scripts/train_garble.py`` on Apertium
+summarised over the article; and three signs of informal human writing that the surprisal
+summary cannot see (first and second person, hashtags and the like, sentences starting in lower
+case), so that a chatty post is not read as garbled for its higher surprisal; and the rate of the
+rules' findings (calques, half-translated names: what a light machine translation leaves). A
+logistic head trained by ``scripts/train_garble.py`` on Apertium
 round trips of training documents (es, ca, eo) against the same documents' clean originals turns
 them into a probability; its weights, scaling, default threshold and the hash of its training
 manifest ship as a JSON card (``garble.json`` beside this module), read without the training
@@ -24,7 +28,13 @@ from . import lexicon
 MODEL_FILE = Path(__file__).with_name("garble.json")
 #: The features, in the order the card's weights use.
 FEATURES = ("bits_per_token", "excess_mean", "excess_p90", "high_excess_rate", "sentence_excess_p75",
-            "log_words", "common_excess_mean", "common_excess_p90", "common_high_rate")
+            "log_words", "common_excess_mean", "common_excess_p90", "common_high_rate",
+            "person_rate", "web_mark_rate", "lower_start_rate", "finding_rate")
+#: Features that do not come from the model's pass: zero when a caller does not give them.
+TEXT_FEATURES = ("person_rate", "web_mark_rate", "lower_start_rate", "finding_rate")
+#: Findings that do not count toward ``finding_rate``: the model's own (LMF) and those only the
+#: model can raise (ORD003), so the feature reads the same with or without them in training.
+MODEL_CODES = ("LMF", "ORD003")
 #: A word whose excess surprisal is at least this many bits counts as highly unexpected.
 HIGH_EXCESS_BITS = 6.0
 #: Common words (Zipf at least this): informal or rare vocabulary aside, a common word in a place
@@ -32,6 +42,10 @@ HIGH_EXCESS_BITS = 6.0
 COMMON_ZIPF = 4.5
 COMMON_HIGH_BITS = 3.0
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+#: First- and second-person words (a contraction counts by its pronoun: I'm, we've).
+PERSON = frozenset("i me my mine myself we us our ours ourselves you your yours yourself yourselves".split())
+#: Hashtags, mentions, links, emoji, repeated ! or ?, ellipses: the marks of posts and chat.
+_WEB_MARK = re.compile(r"(?:^|(?<=\s))[#@]\w|https?://|www\.|[\U0001F300-\U0001FAFF\u2600-\u27BF]|[!?]{2,}|\.{3,}|…")
 
 
 def unigram_bits(zipf: float) -> float:
@@ -72,8 +86,31 @@ def _mean(xs: list[float]) -> float:
     return sum(xs) / len(xs) if xs else 0.0
 
 
-def features_of(words: list[list[list[float]]], bits: float, n_tokens: int) -> dict[str, float]:
-    """The feature vector of a text from its sentences' ``[excess, zipf]`` words and total bits."""
+def style_features(text: str, spans: list[tuple[int, int]]) -> dict[str, float]:
+    """Signs of informal human writing in ``text`` (its sentences at ``spans``), per word and per
+    sentence. Contractions are left out on purpose: round trips keep a quarter of them (Apertium
+    expands them), so their weight would learn one engine's habit, not machine translation."""
+    words = [m.group().lower() for m in _WORD.finditer(text)]
+    n = max(1, len(words))
+    starts = [text[a:b].lstrip()[:1] for a, b in spans]
+    starts = [c for c in starts if c.isalpha()]
+    return {
+        "person_rate": sum(re.split(r"['’]", w, maxsplit=1)[0] in PERSON for w in words) / n,
+        "web_mark_rate": len(_WEB_MARK.findall(text)) / n,
+        "lower_start_rate": sum(c.islower() for c in starts) / len(starts) if starts else 0.0,
+    }
+
+
+def finding_rate(findings, start: int, end: int, words: int) -> float:
+    """``log1p`` of the rule findings per 100 words in ``[start, end)`` (model-only codes aside)."""
+    n = sum(1 for f in findings if start <= f.start < end and not f.code.startswith(MODEL_CODES))
+    return math.log1p(100 * n / max(1, words))
+
+
+def features_of(words: list[list[list[float]]], bits: float, n_tokens: int,
+                extra: dict[str, float] | None = None) -> dict[str, float]:
+    """The feature vector of a text from its sentences' ``[excess, zipf]`` words and total bits,
+    and ``extra``: its :func:`style_features` and ``finding_rate`` (zeros when not given)."""
     flat = [x for ws in words for x, _ in ws]
     common = [x for ws in words for x, z in ws if z >= COMMON_ZIPF]
     sent = [_mean([x for x, _ in ws]) for ws in words if ws]
@@ -87,6 +124,7 @@ def features_of(words: list[list[list[float]]], bits: float, n_tokens: int) -> d
         "common_excess_mean": _mean(common),
         "common_excess_p90": _quantile(common, 0.9),
         "common_high_rate": sum(x >= COMMON_HIGH_BITS for x in common) / len(common) if common else 0.0,
+        **dict.fromkeys(TEXT_FEATURES, 0.0), **(extra or {}),
     }
 
 
@@ -96,11 +134,22 @@ def document_words(text: str, lm_output) -> tuple[list[list[list[float]]], list[
     return words, [sum(b for _, _, b in t) for t in lm_output.tokens], [len(t) for t in lm_output.tokens]
 
 
-def document_features(text: str, lm_output) -> tuple[dict[str, float], list[dict[str, float]]]:
-    """The article's features and each sentence's (the same features over that sentence)."""
+def document_features(text: str, lm_output, findings=()) -> tuple[dict[str, float], list[dict[str, float]]]:
+    """The article's features and each sentence's (the same features over that sentence);
+    ``findings``: the detectors' findings on ``text``."""
     words, bits, ntok = document_words(text, lm_output)
-    art = features_of(words, sum(bits), sum(ntok))
-    return art, [features_of([w], b, n) for w, b, n in zip(words, bits, ntok)]
+    spans = list(lm_output.spans)
+    art_extra = {**style_features(text, spans), "finding_rate": finding_rate(findings, 0, len(text), _words(text))}
+    art = features_of(words, sum(bits), sum(ntok), art_extra)
+    sents = []
+    for w, b, n, (a, e) in zip(words, bits, ntok, spans):
+        extra = {**style_features(text[a:e], [(0, e - a)]), "finding_rate": finding_rate(findings, a, e, _words(text[a:e]))}
+        sents.append(features_of([w], b, n, extra))
+    return art, sents
+
+
+def _words(text: str) -> int:
+    return len(text.split())  # as Document.words counts them
 
 
 @dataclass(frozen=True)
@@ -115,6 +164,8 @@ class GarbleModel:
     threshold: float
     manifest_sha256: str
     card: dict
+    #: the threshold calibrated on news alone (``--fail-on-garble news``); the general one if absent
+    news_threshold: float = 0.0
 
     @classmethod
     def from_dict(cls, d: dict) -> GarbleModel:
@@ -124,10 +175,12 @@ class GarbleModel:
         for key in ("mean", "scale", "coef"):
             if len(d[key]) != len(feats):
                 raise ValueError(f"{key} has {len(d[key])} values for {len(feats)} features")
-        if not 0 < float(d["threshold"]) < 1:
-            raise ValueError("threshold must lie between 0 and 1")
+        for key in ("threshold", "news_threshold"):
+            if key in d and not 0 < float(d[key]) < 1:
+                raise ValueError(f"{key} must lie between 0 and 1")
         return cls(feats, tuple(map(float, d["mean"])), tuple(map(float, d["scale"])), tuple(map(float, d["coef"])),
-                   float(d["intercept"]), float(d["threshold"]), str(d["manifest_sha256"]), d)
+                   float(d["intercept"]), float(d["threshold"]), str(d["manifest_sha256"]), d,
+                   float(d.get("news_threshold", d["threshold"])))
 
     @property
     def signature(self) -> str:

@@ -139,7 +139,8 @@ class Runner:
 
 def garble_threshold_of(value, configured, model) -> float | None:
     """The garble gate's threshold: the run's ``value``, else the configuration's, else the
-    default; "model" is the card's threshold (``model``: a callable giving the card, or None),
+    default; "model" is the card's threshold, "news" its threshold for news articles (``model``: a
+    callable giving the card, or None),
     "never" (or no card) turns the garble gate off."""
     from . import defaults
 
@@ -147,9 +148,11 @@ def garble_threshold_of(value, configured, model) -> float | None:
     v = v if v is not None else defaults.FAIL_ON_GARBLE
     if v == "never":
         return None
-    if v == "model":
+    if v in ("model", "news"):
         card = model() if model is not None else None
-        return card.threshold if card is not None else None
+        if card is None:
+            return None
+        return card.news_threshold if v == "news" else card.threshold
     return float(v)
 
 

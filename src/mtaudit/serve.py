@@ -304,7 +304,7 @@ OPENAPI = {
         "options": {"type": "object", "properties": {
             "select": {"type": "array", "items": {"type": "string"}}, "ignore": {"type": "array", "items": {"type": "string"}},
             "fail_on": {"enum": list(defaults.FAIL_ON_CHOICES)},
-            "fail_on_garble": {"oneOf": [{"type": "number"}, {"enum": ["model", "never"]}]},
+            "fail_on_garble": {"oneOf": [{"type": "number"}, {"enum": ["model", "news", "never"]}]},
             "lm": {"enum": list(defaults.LM_CHOICES)}, "unsafe": {"type": "boolean"}}}}}}},
 }
 
