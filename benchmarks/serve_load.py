@@ -142,6 +142,7 @@ def main(argv=None) -> int:
         for conc in [int(c) for c in args.concurrency.split(",")]:
             row = run_level(base + "/v1/audit", article, conc, args.requests, args.max_seconds, offset)
             offset += args.requests
+            row["rss_mib"] = round(rss_mib(proc.pid))
             print(json.dumps(row), flush=True)
         print(f"RSS at the end {rss_mib(proc.pid):,.0f} MiB", flush=True)
     finally:
