@@ -115,3 +115,18 @@ def test_hunspell_baseline_offsets():
     got = [(text[f["start"]:f["end"]], f["suggestions"][:1]) for f in hunspell_findings(text)]
     assert [w for w, _ in got] == ["Ucraine", "Southzha"]
     assert got[0][1] == ["Ukraine"]
+
+
+def test_gate_metrics_count_each_side_by_domain_and_threshold():
+    from mtaudit.evaluation import gate_metrics
+
+    pairs = [(0.9, 0.1, "news"), (0.6, 0.7, "news"), (0.3, 0.2, "speech")]
+    m = gate_metrics(pairs, {"model": 0.8, "news": 0.5})
+    assert m["texts"] == 3
+    # 9 garbled/reference pairs: (0.9 > 0.1, 0.7, 0.2), (0.6 > 0.1, 0.2; < 0.7), (0.3 > 0.1, 0.2; < 0.7)
+    assert m["roc_auc"] == round(7 / 9, 4)
+    news = m["thresholds"]["news"]["by_domain"]
+    assert news["news"] == {"texts": 2, "garbled_fail": 2, "reference_fail": 1}
+    assert news["all"] == {"texts": 3, "garbled_fail": 2, "reference_fail": 1}
+    assert m["thresholds"]["model"]["by_domain"]["all"] == {"texts": 3, "garbled_fail": 1, "reference_fail": 0}
+    assert m["thresholds"]["model"]["threshold"] == 0.8

@@ -308,6 +308,7 @@ class Evaluation:
     baselines: dict = field(default_factory=dict)
     clean: dict | None = None
     mqm: dict | None = None
+    gate: dict | None = None
     command: str | None = None
 
     def to_dict(self) -> dict:
@@ -347,6 +348,7 @@ def evaluate(auditor, gold_paths, *, clean_dir=None, mqm_path=None, baselines=Tr
     all_counts, cat_counts, code_counts = [], defaultdict(Counter), defaultdict(Counter)
     split_counts, pivot_counts = defaultdict(list), defaultdict(list)
     base_counts = defaultdict(list)
+    pairs = []  # (garble of the text, garble of its reference, domain) for the gate
     for gp in gold_paths:
         g = load_gold(gp)
         rep = auditor.audit_text(g.text, str(g.text_path))
@@ -363,7 +365,12 @@ def evaluate(auditor, gold_paths, *, clean_dir=None, mqm_path=None, baselines=Tr
                  "false_alarms": [f["text"] for i, f in enumerate(finds) if i not in c["_covered"]]}
         _tally(g, finds, c, cat_counts, code_counts)
         if g.ref_path is not None:
-            entry["reference"] = reference_metrics(g.text, read_text(g.ref_path), rep.findings)
+            ref_text = read_text(g.ref_path)
+            entry["reference"] = reference_metrics(g.text, ref_text, rep.findings)
+            if rep.garble is not None:
+                entry["garble"] = rep.garble
+                entry["reference_garble"] = auditor.audit_text(ref_text, str(g.ref_path)).garble
+                pairs.append((rep.garble, entry["reference_garble"], g.meta.get("domain") or "?"))
         ev.files.append(entry)
         if baselines:
             _run_baselines(auditor, g, len(finds), base_counts)
@@ -395,11 +402,30 @@ def evaluate(auditor, gold_paths, *, clean_dir=None, mqm_path=None, baselines=Tr
             ev.baselines["lm-surprisal-top-k"] = {"status": "skipped: the language model is off"}
         for name, cl in base_counts.items():
             ev.baselines[name] = {"status": "ran", **prf(_sum(cl))}
+    if pairs and auditor.garble_model is not None:
+        ev.gate = gate_metrics(pairs, {"model": auditor.garble_model.threshold,
+                                       "news": auditor.garble_model.news_threshold})
     if clean_dir is not None:
         ev.clean = clean_corpus(auditor, clean_dir, with_hunspell=baselines and hunspell_available())
     if mqm_path is not None:
         ev.mqm = mqm_metrics(auditor, mqm_path, progress=progress)
     return ev
+
+
+def gate_metrics(pairs: list[tuple[float, float, str]], thresholds: dict[str, float]) -> dict:
+    """The garble gate on labelled texts and their references (``(garble, reference garble,
+    domain)``): ROC AUC, and at each named threshold how many of each side fail, by domain."""
+    scores = [p for g, r, _ in pairs for p in (g, r)]
+    labels = [y for _ in pairs for y in (1, 0)]
+    out = {"texts": len(pairs), "roc_auc": round(roc_auc(scores, labels), 4), "thresholds": {}}
+    for name, t in thresholds.items():
+        by = {}
+        for dom in sorted({d for *_, d in pairs}) + ["all"]:
+            sel = [(g, r) for g, r, d in pairs if dom in ("all", d)]
+            by[dom] = {"texts": len(sel), "garbled_fail": sum(g >= t for g, _ in sel),
+                       "reference_fail": sum(r >= t for _, r in sel)}
+        out["thresholds"][name] = {"threshold": t, "by_domain": by}
+    return out
 
 
 def eval_signature(auditor) -> str:

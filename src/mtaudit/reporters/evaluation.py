@@ -66,6 +66,15 @@ def tables(ev) -> list[tuple[str, list[str], list[list[str]]]]:
         rows += [[f"  {code}", "", "", "", _f(v)] for code, v in clean["by_code_per_1000_words"].items()]
         out.append((f"False alarms on clean news ({clean['folder']})",
                     ["system / code", "files", "words", "findings", "per 1,000 words"], rows))
+    gate = getattr(ev, "gate", None)
+    if gate:
+        rows = []
+        for name, d in gate["thresholds"].items():
+            for dom, c in d["by_domain"].items():
+                rows.append([f"{name} ({d['threshold']:g})", dom, str(c["texts"]),
+                             f"{c['garbled_fail']}/{c['texts']}", f"{c['reference_fail']}/{c['texts']}"])
+        out.append((f"The garble gate: each text against its reference (ROC AUC {gate['roc_auc']:.3f})",
+                    ["--fail-on-garble", "domain", "texts", "texts failing", "references failing"], rows))
     if ev.mqm:
         m = ev.mqm
         rows = [["clean / Major-error segments", f"{m['clean_segments']} / {m['error_segments']}"],
