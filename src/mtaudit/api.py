@@ -217,6 +217,12 @@ class Auditor:
         second-stage detectors, which see what stands (``ctx.taken``). Configuration,
         suppressions and the baseline are applied after, by :meth:`audit_text` and the runner.
         """
+        findings, lm_out, _ = self._check(doc)
+        return findings, lm_out
+
+    def _check(self, doc: Document) -> tuple[list[Finding], object | None, list[Finding]]:
+        """:meth:`check`, and also the findings as they were before the model's verification
+        dropped any (what the garble head's ``finding_rate`` was trained on: a rules-only run)."""
         ctx = Context(doc, self.res)
         available = frozenset({"lm"}) if self.lm is not None else frozenset()
         flu = None
@@ -228,12 +234,14 @@ class Auditor:
         findings = [f for mod in stage("detect", available) for f in mod.check(ctx)]
         findings = resolve_overlaps(findings, self.rules)
         findings = [f for f in findings if self.rules.get(f.code, Rule).requires <= available]
+        unverified = list(findings)
         if flu is not None:
             findings = flu.verify(doc, findings, self.rules)
         ctx.taken = Intervals((f.start, f.end) for f in findings)
-        findings += [f for mod in stage("after-verify", available) for f in mod.check(ctx)]
+        after = [f for mod in stage("after-verify", available) for f in mod.check(ctx)]
+        findings += after
         findings.sort(key=Finding.sort_key)
-        return findings, ctx.lm
+        return findings, ctx.lm, unverified + after
 
     @cached_property
     def _lm_outputs(self) -> frozenset:
@@ -258,8 +266,8 @@ class Auditor:
 
         prose = mask(text, fmt)  # same length as text: offsets refer to the original
         doc = Document(prose, path)
-        findings, lm_out = self.check(doc)
-        sentences, bpt, garble = self._fluency(doc, lm_out, findings)
+        findings, lm_out, unverified = self._check(doc)
+        sentences, bpt, garble = self._fluency(doc, lm_out, unverified)
         for f in findings:
             f.text = text[f.start:f.end]
         findings = [f for f in findings if self.config.wants(f.selector)]
@@ -280,8 +288,8 @@ class Auditor:
 
     def _fluency(self, doc: Document, lm_out, findings) -> tuple[list[dict] | None, float | None, float | None]:
         """Sentence fluency, the article's bits per token and its garble score (None without the
-        model); ``findings``: the detectors' (before the configuration's selection, so a selection
-        does not move the score)."""
+        model); ``findings``: the detectors', before the model's verification and the
+        configuration's selection (as the head was trained; a selection does not move the score)."""
         if lm_out is None:
             return None, None, None
         if self.garble_model is None:
