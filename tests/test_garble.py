@@ -175,3 +175,16 @@ def test_news_threshold_from_the_card_or_the_general_one():
     assert garble_threshold_of("news", None, None) is None
     with pytest.raises(ValueError, match="news_threshold"):
         GarbleModel.from_dict({**d, "news_threshold": 1.5})
+
+
+@pytest.mark.parametrize("flag, body", [("news", None), (None, 'fail-on-garble = "news"')])
+def test_news_is_a_fail_on_garble_value(tmp_path, flag, body):
+    """Accepted by the flag and the config (under --no-lm the gate then uses findings alone)."""
+    art = tmp_path / "a.txt"
+    art.write_text("Officials in Kiev said talks would resume.\n", encoding="utf-8")
+    if body:
+        (tmp_path / "mtaudit.toml").write_text(body + "\n", encoding="utf-8")
+    args = ["audit", art, "--no-lm", "--format", "json", "--fail-on", "never"] + (["--fail-on-garble", flag] if flag else [])
+    r = run_cli(*args)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["files"][0]["gate"] == "pass"
