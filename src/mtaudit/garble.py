@@ -8,8 +8,8 @@ summary cannot see (first and second person, hashtags and the like, sentences st
 case), so that a chatty post is not read as garbled for its higher surprisal; and the rate of the
 rules' findings (calques, half-translated names: what a light machine translation leaves). A
 logistic head trained by ``scripts/train_garble.py`` on Apertium
-round trips of training documents (es, ca, eo) against the same documents' clean originals turns
-them into a probability; its weights, scaling, default threshold and the hash of its training
+round trips of training documents (es, ca, eo) against the same documents' clean originals, and
+on the team-written dev articles against their references, turns them into a probability; its weights, scaling, default threshold and the hash of its training
 manifest ship as a JSON card (``garble.json`` beside this module), read without the training
 library.
 """
@@ -103,7 +103,15 @@ def style_features(text: str, spans: list[tuple[int, int]]) -> dict[str, float]:
 
 def finding_rate(findings, start: int, end: int, words: int) -> float:
     """``log1p`` of the rule findings per 100 words in ``[start, end)`` (model-only codes aside)."""
-    n = sum(1 for f in findings if start <= f.start < end and not f.code.startswith(MODEL_CODES))
+    return _rate(_rule_starts(findings), start, end, words)
+
+
+def _rule_starts(findings) -> list[int]:
+    return sorted(f.start for f in findings if not f.code.startswith(MODEL_CODES))
+
+
+def _rate(starts: list[int], start: int, end: int, words: int) -> float:
+    n = bisect.bisect_left(starts, end) - bisect.bisect_left(starts, start)  # linear in the text overall
     return math.log1p(100 * n / max(1, words))
 
 
@@ -139,11 +147,12 @@ def document_features(text: str, lm_output, findings=()) -> tuple[dict[str, floa
     ``findings``: the detectors' findings on ``text``."""
     words, bits, ntok = document_words(text, lm_output)
     spans = list(lm_output.spans)
-    art_extra = {**style_features(text, spans), "finding_rate": finding_rate(findings, 0, len(text), _words(text))}
+    starts = _rule_starts(findings)
+    art_extra = {**style_features(text, spans), "finding_rate": _rate(starts, 0, len(text), _words(text))}
     art = features_of(words, sum(bits), sum(ntok), art_extra)
     sents = []
     for w, b, n, (a, e) in zip(words, bits, ntok, spans):
-        extra = {**style_features(text[a:e], [(0, e - a)]), "finding_rate": finding_rate(findings, a, e, _words(text[a:e]))}
+        extra = {**style_features(text[a:e], [(0, e - a)]), "finding_rate": _rate(starts, a, e, _words(text[a:e]))}
         sents.append(features_of([w], b, n, extra))
     return art, sents
 
