@@ -50,7 +50,7 @@ class FeatureCache:
 
     def features(self, text: str) -> dict:
         from mtaudit.document import Document
-        from mtaudit.garble import features_of, finding_rate, style_features
+        from mtaudit.garble import features_of, text_features
 
         key = hashlib.sha256(text.encode()).hexdigest()
         if key not in self.rows:
@@ -72,9 +72,8 @@ class FeatureCache:
             from mtaudit.api import Auditor
 
             self._rules = Auditor(lm="off")
-        findings, _ = self._rules.check(doc)  # rules only: what the model verifies is dropped later, if at all
-        extra = {**style_features(text, doc.sentences), "finding_rate": finding_rate(findings, 0, len(text), doc.words)}
-        return features_of(o["words"], sum(o["bits"]), sum(o["ntok"]), extra)
+        findings, _ = self._rules.check(doc)  # a rules-only run, as audits hand the features
+        return features_of(o["words"], sum(o["bits"]), sum(o["ntok"]), text_features(text, doc.sentences, findings))
 
 
 def samples(split: str, cache: FeatureCache):
@@ -120,23 +119,29 @@ def choose_threshold(clean: list[tuple[float, str, int]]) -> float:
     """The smallest threshold (at least 0.5) at which, of the clean training documents
     (``(probability, domain, words)``), at most 1% of news fails, at most 3% of each other
     domain's documents of 100 words or more, and at most 3% of all."""
-    def fails(rows):
-        return sum(p >= t for p, *_ in rows) / len(rows) if rows else 0.0
-
-    groups = [[r for r in clean if r[1] == "news"]]
-    groups += [[r for r in clean if r[1] == d and r[2] >= LONG_WORDS] for d in sorted({r[1] for r in clean} - {"news"})]
-    for t in [0.5] + sorted(p + 1e-6 for p, *_ in clean if p >= 0.5):
-        if fails(groups[0]) <= NEWS_MAX and all(fails(g) <= DOMAIN_LONG_MAX for g in groups[1:]) \
-                and fails(clean) <= ALL_MAX:
-            return round(min(t, 0.999), 4)
-    return 0.999
+    news = [p for p, dom, _ in clean if dom == "news"]
+    long_by_domain = [[p for p, d, w in clean if d == dom and w >= LONG_WORDS]
+                      for dom in sorted({d for _, d, _ in clean} - {"news"})]
+    everything = [p for p, *_ in clean]
+    return _smallest_threshold(everything, lambda t: _fails(news, t) <= NEWS_MAX and _fails(everything, t) <= ALL_MAX
+                               and all(_fails(ps, t) <= DOMAIN_LONG_MAX for ps in long_by_domain))
 
 
 def choose_news_threshold(clean_news: list[float]) -> float:
     """For ``--fail-on-garble news``: the smallest threshold (at least 0.5) at which at most 1% of
     the clean training news fails (informal writing is not part of this bar)."""
-    for t in [0.5] + sorted(p + 1e-6 for p in clean_news if p >= 0.5):
-        if sum(p >= t for p in clean_news) / len(clean_news) <= NEWS_MAX:
+    return _smallest_threshold(clean_news, lambda t: _fails(clean_news, t) <= NEWS_MAX)
+
+
+def _fails(probs: list[float], t: float) -> float:
+    return sum(p >= t for p in probs) / len(probs) if probs else 0.0
+
+
+def _smallest_threshold(probs: list[float], ok) -> float:
+    """The smallest candidate threshold (0.5, or just above a probability of at least 0.5) that
+    ``ok`` accepts, rounded; 0.999 when none does."""
+    for t in [0.5] + sorted(p + 1e-6 for p in probs if p >= 0.5):
+        if ok(t):
             return round(min(t, 0.999), 4)
     return 0.999
 
@@ -198,7 +203,7 @@ def measure(roundtrip: Path) -> None:
     for name, t in (("model", model.threshold), ("news", model.news_threshold)):
         print(f"--fail-on-garble {name} ({t}):")
         _measure_gl(model, gl, t, roc_auc)
-        _measure_composed(model, composed, t, roc_auc)
+        _measure_composed(model, composed, t)
 
 
 def _measure_gl(model, rows, t, roc_auc) -> None:
@@ -217,15 +222,18 @@ def _measure_gl(model, rows, t, roc_auc) -> None:
         print(f"    {k:<22} round trips failing {gf}/{g} ({gf / max(1, g):.1%}), clean failing {cf}/{c} ({cf / max(1, c):.1%})")
 
 
-def _measure_composed(model, rows, t, roc_auc) -> None:
+def _measure_composed(model, rows, t) -> None:
+    """``rows`` from :func:`samples`: each article's reference, then the article."""
+    from mtaudit.evaluation import gate_metrics
+
     probs = [model.probability(f) for f, *_ in rows]
-    labels = [lab for _, lab, *_ in rows]
-    fails = [(d["id"], piv, p) for p, (_, lab, _dom, piv, d) in zip(probs, rows) if lab]
-    print(f"  held-out composed articles (samples/, split heldout) vs their references: ROC AUC {roc_auc(probs, labels):.4f}")
-    print(f"    articles failing {sum(p >= t for *_, p in fails)}/{len(fails)} across pivots "
-          f"{', '.join(sorted({piv for _, piv, _ in fails}))}; references failing "
-          f"{sum(p >= t for p, lab in zip(probs, labels) if not lab)}/{labels.count(0)}")
-    print("    " + ", ".join(f"{i.split('/')[-1]} ({piv}) {p:.3f}" for i, piv, p in fails))
+    arts = [(d["id"], piv, p) for p, (_, lab, _dom, piv, d) in zip(probs, rows) if lab]
+    m = gate_metrics([(g, r, "news") for g, r in zip(probs[1::2], probs[0::2])], {"t": t})
+    c = m["thresholds"]["t"]["by_domain"]["all"]
+    print(f"  held-out composed articles (samples/, split heldout) vs their references: ROC AUC {m['roc_auc']:.4f}")
+    print(f"    articles failing {c['garbled_fail']}/{c['texts']} across pivots "
+          f"{', '.join(sorted({piv for _, piv, _ in arts}))}; references failing {c['reference_fail']}/{c['texts']}")
+    print("    " + ", ".join(f"{i.split('/')[-1]} ({piv}) {p:.3f}" for i, piv, p in arts))
 
 
 def measure_mqm() -> None:
@@ -243,6 +251,8 @@ def measure_mqm() -> None:
         o = json.loads(line)
         if o["doc"] in held and o["target"].strip():
             segs[o["doc"]].append(o)
+    for doc_segs in segs.values():
+        doc_segs.sort(key=lambda o: (int(o["seg_id"]), o["system"]))
     cache = FeatureCache(CACHE)
     groupings = {"clean vs error segments": lambda o: o["label"] != "clean",
                  "no Major vs Major segments": lambda o: any(s["severity"] == "Major" for s in o["spans"])}
@@ -250,8 +260,7 @@ def measure_mqm() -> None:
         probs, labels, sizes = [], [], []
         for doc in sorted(segs):
             for label in (0, 1):
-                group = [o for o in sorted(segs[doc], key=lambda o: (int(o["seg_id"]), o["system"]))
-                         if bad(o) == bool(label)]
+                group = [o for o in segs[doc] if bad(o) == bool(label)]
                 if group:
                     probs.append(model.probability(cache.features("\n\n".join(o["target"] for o in group))))
                     labels.append(label)

@@ -221,8 +221,8 @@ class Auditor:
         return findings, lm_out
 
     def _check(self, doc: Document) -> tuple[list[Finding], object | None, list[Finding]]:
-        """:meth:`check`, and also the findings as they were before the model's verification
-        dropped any (what the garble head's ``finding_rate`` was trained on: a rules-only run)."""
+        """:meth:`check`, and also the findings a rules-only run makes, as they were before the
+        model's verification dropped any (what the garble head's ``finding_rate`` was trained on)."""
         ctx = Context(doc, self.res)
         available = frozenset({"lm"}) if self.lm is not None else frozenset()
         flu = None
@@ -241,7 +241,11 @@ class Auditor:
         after = [f for mod in stage("after-verify", available) for f in mod.check(ctx)]
         findings += after
         findings.sort(key=Finding.sort_key)
-        return findings, ctx.lm, unverified + after
+        return findings, ctx.lm, self.rules_only(unverified + after)
+
+    def rules_only(self, findings: list[Finding]) -> list[Finding]:
+        """The findings of rules that need nothing but the text (not the model: LMF001, ORD003)."""
+        return [f for f in findings if not self.rules.get(f.code, Rule).requires]
 
     @cached_property
     def _lm_outputs(self) -> frozenset:

@@ -164,13 +164,17 @@ def parse_garble_threshold(v) -> str | float:
     otherwise."""
     if isinstance(v, str) and v in GARBLE_WORDS:
         return v
+    def bad(v) -> ValueError:
+        words = ", ".join(map(repr, GARBLE_WORDS[:-1]))
+        return ValueError(f"must be a probability between 0 and 1, {words} or {GARBLE_WORDS[-1]!r}, not {v!r}")
+
     if isinstance(v, str):
         try:
             v = float(v)
         except ValueError:
-            raise ValueError(f"must be a probability between 0 and 1, 'model', 'news' or 'never', not {v!r}") from None
+            raise bad(v) from None
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not 0 < v <= 1:
-        raise ValueError(f"must be a probability between 0 and 1, 'model', 'news' or 'never', not {v!r}")
+        raise bad(v)
     return float(v)
 
 

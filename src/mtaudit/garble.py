@@ -32,9 +32,6 @@ FEATURES = ("bits_per_token", "excess_mean", "excess_p90", "high_excess_rate", "
             "person_rate", "web_mark_rate", "lower_start_rate", "finding_rate")
 #: Features that do not come from the model's pass: zero when a caller does not give them.
 TEXT_FEATURES = ("person_rate", "web_mark_rate", "lower_start_rate", "finding_rate")
-#: Findings that do not count toward ``finding_rate``: the model's own (LMF) and those only the
-#: model can raise (ORD003), so the feature reads the same with or without them in training.
-MODEL_CODES = ("LMF", "ORD003")
 #: A word whose excess surprisal is at least this many bits counts as highly unexpected.
 HIGH_EXCESS_BITS = 6.0
 #: Common words (Zipf at least this): informal or rare vocabulary aside, a common word in a place
@@ -102,12 +99,15 @@ def style_features(text: str, spans: list[tuple[int, int]]) -> dict[str, float]:
 
 
 def finding_rate(findings, start: int, end: int, words: int) -> float:
-    """``log1p`` of the rule findings per 100 words in ``[start, end)`` (model-only codes aside)."""
-    return _rate(_rule_starts(findings), start, end, words)
+    """``log1p`` of the findings per 100 words in ``[start, end)``; ``findings``: those a
+    rules-only run makes (the auditor leaves out the rules that need the model)."""
+    return _rate(sorted(f.start for f in findings), start, end, words)
 
 
-def _rule_starts(findings) -> list[int]:
-    return sorted(f.start for f in findings if not f.code.startswith(MODEL_CODES))
+def text_features(text: str, spans: list[tuple[int, int]], findings) -> dict[str, float]:
+    """The features of a whole text that do not come from the model: :func:`style_features` of
+    its sentences at ``spans`` and its :func:`finding_rate`."""
+    return {**style_features(text, spans), "finding_rate": finding_rate(findings, 0, len(text), _words(text))}
 
 
 def _rate(starts: list[int], start: int, end: int, words: int) -> float:
@@ -144,12 +144,11 @@ def document_words(text: str, lm_output) -> tuple[list[list[list[float]]], list[
 
 def document_features(text: str, lm_output, findings=()) -> tuple[dict[str, float], list[dict[str, float]]]:
     """The article's features and each sentence's (the same features over that sentence);
-    ``findings``: the detectors' findings on ``text``."""
+    ``findings``: the findings a rules-only run makes on ``text``."""
     words, bits, ntok = document_words(text, lm_output)
     spans = list(lm_output.spans)
-    starts = _rule_starts(findings)
-    art_extra = {**style_features(text, spans), "finding_rate": _rate(starts, 0, len(text), _words(text))}
-    art = features_of(words, sum(bits), sum(ntok), art_extra)
+    starts = sorted(f.start for f in findings)
+    art = features_of(words, sum(bits), sum(ntok), text_features(text, spans, findings))
     sents = []
     for w, b, n, (a, e) in zip(words, bits, ntok, spans):
         extra = {**style_features(text[a:e], [(0, e - a)]), "finding_rate": _rate(starts, a, e, _words(text[a:e]))}

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import defaults
+from .config import GARBLE_WORDS
 from .version import __version__
 
 TEXT_TYPES = {"text/plain": "txt", "text/markdown": "md", "text/html": "html"}
@@ -304,7 +305,7 @@ OPENAPI = {
         "options": {"type": "object", "properties": {
             "select": {"type": "array", "items": {"type": "string"}}, "ignore": {"type": "array", "items": {"type": "string"}},
             "fail_on": {"enum": list(defaults.FAIL_ON_CHOICES)},
-            "fail_on_garble": {"oneOf": [{"type": "number"}, {"enum": ["model", "news", "never"]}]},
+            "fail_on_garble": {"oneOf": [{"type": "number"}, {"enum": list(GARBLE_WORDS)}]},
             "lm": {"enum": list(defaults.LM_CHOICES)}, "unsafe": {"type": "boolean"}}}}}}},
 }
 
