@@ -147,7 +147,7 @@ class Auditor:
     """
 
     def __init__(self, *, lm: str | bool | None = None, glossaries=(), config=None,
-                 builtin_glossaries: bool = True, threads: int | None = None):
+                 builtin_glossaries: bool = True, threads: int | None = None, deep: bool | None = None):
         from .config import Config, load_config
 
         if config is None:
@@ -168,6 +168,8 @@ class Auditor:
         self.excess_bits = config.lm_excess_bits if config.lm_excess_bits is not None else defaults.LM_EXCESS_BITS
         self.reject_bits = config.lm_reject_bits if config.lm_reject_bits is not None else defaults.LM_REJECT_BITS
         self.lm_mode = lm
+        #: the deep detector (LMD001) runs: propose-and-verify edits, several times the model's cost
+        self.deep = bool(config.deep if deep is None else deep)
         self.lm = None
         self.garble_model = None
         self.lm_warning: str | None = None
@@ -184,8 +186,12 @@ class Auditor:
                 from .garble import load_model
 
                 self.garble_model = load_model()
+        if self.deep and self.lm is None:
+            self.deep = False
+            if lm != "off":
+                self.lm_warning = (self.lm_warning or "the language model is off") + "; --deep has no effect"
 
-    def with_options(self, *, config=None, lm: bool = True) -> "Auditor":
+    def with_options(self, *, config=None, lm: bool = True, deep: bool | None = None) -> "Auditor":
         """This auditor for one run's options, sharing its glossaries, rules and model: another
         ``config`` (a :class:`mtaudit.config.Config` whose selection was checked against the rule
         ids) and/or the model off. The service builds one per request this way."""
@@ -196,6 +202,9 @@ class Auditor:
             a.config = config
         if not lm:
             a.lm, a.garble_model = None, None
+        if deep is not None:
+            a.deep = deep
+        a.__dict__.pop("_lm_outputs", None)
         return a
 
     @property
@@ -203,7 +212,14 @@ class Auditor:
         if self.lm is None:
             return "off"
         label = f"{self.lm.name}+excess:{self.excess_bits:g}+reject:{self.reject_bits:g}"
-        return label + (f"+{self.garble_model.signature}" if self.garble_model is not None else "")
+        label += f"+{self.garble_model.signature}" if self.garble_model is not None else ""
+        if self.deep:
+            from .detectors.deep import load_card
+            from .wordscore import load_scorer
+
+            scorer = load_scorer()
+            label += f"+{load_card().signature}" + (f"+{scorer.signature}" if scorer is not None else "")
+        return label
 
     def signature(self) -> str:
         return signature(self.glossary.digest, self.lm_label)
@@ -224,7 +240,7 @@ class Auditor:
         """:meth:`check`, and also the findings a rules-only run makes, as they were before the
         model's verification dropped any (what the garble head's ``finding_rate`` was trained on)."""
         ctx = Context(doc, self.res)
-        available = frozenset({"lm"}) if self.lm is not None else frozenset()
+        available = self._available
         flu = None
         if self.lm is not None:
             from .fluency import Fluency
@@ -238,6 +254,9 @@ class Auditor:
         if flu is not None:
             findings = flu.verify(doc, findings, self.rules)
         ctx.taken = Intervals((f.start, f.end) for f in findings)
+        if "deep" in available:
+            ctx.model = self.lm
+            ctx.sentence_garble = self._sentence_garble(doc, ctx.lm, self.rules_only(unverified))
         after = [f for mod in stage("after-verify", available) for f in mod.check(ctx)]
         findings += after
         findings.sort(key=Finding.sort_key)
@@ -247,11 +266,26 @@ class Auditor:
         """The findings of rules that need nothing but the text (not the model: LMF001, ORD003)."""
         return [f for f in findings if not self.rules.get(f.code, Rule).requires]
 
+    @property
+    def _available(self) -> frozenset:
+        """What the detectors may require that this run has: the model, and ``deep`` with it."""
+        if self.lm is None:
+            return frozenset()
+        return frozenset({"lm", "deep"}) if self.deep else frozenset({"lm"})
+
+    def _sentence_garble(self, doc: Document, lm_out, findings) -> list[float] | None:
+        if self.garble_model is None:
+            return None
+        from .garble import document_features
+
+        _, sents = document_features(doc.text, lm_out, findings)
+        return [self.garble_model.probability(f) for f in sents]
+
     @cached_property
     def _lm_outputs(self) -> frozenset:
         """The union of what the running rules read of the model's pass (``Rule.lm_outputs``),
         worked out once per auditor (the model and the configuration are fixed)."""
-        available = frozenset({"lm"})
+        available = self._available
         mods = stage("detect", available) + stage("after-verify", available)
         return frozenset().union(*(r.lm_outputs for m in mods for r in m.RULES))
 

@@ -36,13 +36,13 @@ app.add_typer(glossary_app, name="glossary")
 app.command("serve")(serve)
 
 
-def _make_auditor(lm: str, glossary: list[Path]):
+def _make_auditor(lm: str, glossary: list[Path], deep: bool = False):
     from .api import Auditor
     from .glossary import GlossaryError
     from .lm import LMUnavailable
 
     try:
-        auditor = Auditor(lm=lm, glossaries=[str(g) for g in glossary])
+        auditor = Auditor(lm=lm, glossaries=[str(g) for g in glossary], deep=deep or None)
     except GlossaryError as e:
         raise UsageError(f"glossary error: {e}") from None
     except LMUnavailable as e:
@@ -83,6 +83,8 @@ SELECT_OPT = typer.Option(None, "--select", help="Comma-separated code prefixes 
                           "(overrides config).")
 IGNORE_OPT = typer.Option(None, "--ignore", help="Comma-separated code prefixes or rule ids to drop.")
 INPUT_OPT = typer.Option(InputFormat.auto, "--input-format", help="Input format (default: by extension).")
+DEEP_OPT = typer.Option(False, "--deep", help="Also search garbled sentences for edits the model prefers (LMD001; "
+                        "needs the LM; several times its cost).")
 FAIL_OPT = typer.Option(None, "--fail-on", help="Exit 1 when a finding is at least this severe (default: config, else minor).")
 
 
@@ -99,6 +101,7 @@ def audit(
     ignore: Optional[str] = IGNORE_OPT,
     input_format: InputFormat = INPUT_OPT,
     fail_on: Optional[FailOn] = FAIL_OPT,
+    deep: bool = DEEP_OPT,
     fail_on_garble: Optional[str] = typer.Option(None, "--fail-on-garble", help="Fail an article whose garble score (with the LM) is at least this probability; 'model' (default: the calibrated threshold), 'news' (the threshold calibrated on news alone) or 'never'."),
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="Ignore findings recorded in this baseline file."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Worker processes (each loads the model once)."),
@@ -118,7 +121,12 @@ def audit(
 
     if ray is not None and importlib.util.find_spec("ray") is None:
         raise UsageError("--ray needs Ray: pip install 'mtaudit[ray]'")
-    opts = RunOptions(paths=list(paths), settings=_settings(lm, no_lm, glossary, config, select, ignore, input_format),
+    settings = _settings(lm, no_lm, glossary, config, select, ignore, input_format)
+    if deep:
+        if no_lm or (lm is not None and lm.value == "off"):
+            raise UsageError("--deep needs the language model: leave out --no-lm / --lm off")
+        settings.deep = True
+    opts = RunOptions(paths=list(paths), settings=settings,
                       format=format.value, fail_on=fail_on.value if fail_on else None,
                       fail_on_garble=_garble_option(fail_on_garble), output=output,
                       baseline=baseline, write_baseline=write_baseline, resume=resume, jobs=jobs, threads=threads,
@@ -183,6 +191,7 @@ def eval_(
     clean: Optional[Path] = typer.Option(None, "--clean", help="Folder of clean human-written articles: false alarms per 1,000 words."),
     mqm: Optional[Path] = typer.Option(None, "--mqm", help="MQM JSONL (doc, target, label, spans): fluency ROC AUC and Major-span recall."),
     split: Optional[str] = typer.Option(None, "--split", help="Only samples whose gold file says this split (dev, heldout)."),
+    deep: bool = DEEP_OPT,
     baselines: bool = typer.Option(True, "--baselines/--no-baselines", help="Also run hunspell and LM-surprisal-only on the same inputs."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
 ):
@@ -192,7 +201,9 @@ def eval_(
     from .evaluation import GoldError, evaluate, find_golds
     from .reporters.evaluation import render_eval
 
-    auditor = _make_auditor("off" if no_lm else (lm.value if lm else defaults.LM_MODE), glossary)
+    if deep and no_lm:
+        raise UsageError("--deep needs the language model: leave out --no-lm")
+    auditor = _make_auditor("off" if no_lm else (lm.value if lm else defaults.LM_MODE), glossary, deep)
     for extra, what in ((clean, "folder"), (mqm, "file")):
         if extra is not None and not extra.exists():
             raise UsageError(f"{extra}: no such {what}")

@@ -30,7 +30,7 @@ from . import defaults
 
 FAIL_ON_CHOICES = defaults.FAIL_ON_CHOICES
 LM_CHOICES = defaults.LM_CHOICES
-KEYS = {"fail-on-garble", "select", "ignore", "fail-on", "glossaries", "lm", "lm-excess-bits", "lm-reject-bits", "severity"}
+KEYS = {"deep", "fail-on-garble", "select", "ignore", "fail-on", "glossaries", "lm", "lm-excess-bits", "lm-reject-bits", "severity"}
 
 
 class ConfigError(Exception):
@@ -48,6 +48,7 @@ class Config:
     lm_excess_bits: float | None = None
     lm_reject_bits: float | None = None
     fail_on_garble: str | float | None = None
+    deep: bool = False
     severity: dict[str, str] = field(default_factory=dict)
 
     def wants(self, selector: str) -> bool:
@@ -145,6 +146,13 @@ def _choice(table: dict, key: str, where: str, choices: tuple[str, ...]) -> str 
     return v
 
 
+def _flag(table: dict, key: str, where: str) -> bool:
+    v = table.get(key, False)
+    if not isinstance(v, bool):
+        raise ConfigError(f"{where}: {key} must be true or false, not {v!r}")
+    return v
+
+
 def _bits(table: dict, key: str, where: str) -> float | None:
     if key not in table:
         return None
@@ -220,6 +228,7 @@ def load_config(path: Path) -> Config:
         lm_reject_bits=_bits(table, "lm-reject-bits", where),
         severity=_severities(table, where),
         fail_on_garble=_garble(table, where),
+        deep=_flag(table, "deep", where),
     )
 
 

@@ -161,6 +161,17 @@ class TokenStats:
     hidden: dict = field(default_factory=dict)  # layer -> (tokens, hidden size) tensor
 
 
+@dataclass
+class Prefix:
+    """:meth:`SmolLM.prefix_pass` of one token list: ``ids`` with BOS first, per layer its keys
+    and values, the final states (position j predicts token j + 1) and the tokens' bits."""
+
+    ids: list[int]
+    kv: list
+    states: object
+    bits: list[float]
+
+
 #: Row counts a layer's matrix product is padded to (see SmolLM._linear): few enough that
 #: every kernel stays in oneDNN's cache after a few dozen articles.
 ROW_BUCKETS = (*range(64, 513, 64), 640, 768, 1024, 1280, 1536, 2048, 2560, 3072, 4096)
@@ -272,10 +283,12 @@ class SmolLM:
             flat = F.pad(flat, (0, 0, 0, mb - m))
         return F.linear(flat, weight)[:m].view(*lead, weight.shape[0])
 
-    def hidden(self, ids, attn_mask, layers=(), captured: dict | None = None):
+    def hidden(self, ids, attn_mask, layers=(), captured: dict | None = None, kv: list | None = None):
         """ids, attn_mask: (batch, seq) long tensors (right padding) -> (batch, seq, hidden) final
         states. The residual stream after each layer in ``layers`` (1-based; 0 is the embeddings)
-        is stored in ``captured`` (layer -> (batch, seq, hidden))."""
+        is stored in ``captured`` (layer -> (batch, seq, hidden)); each layer's keys and values
+        (after rotary embedding, one per KV head: (batch, kv heads, seq, head dim)) are appended
+        to ``kv`` when given, for :meth:`continuation_bits`."""
         t, w = self.torch, self.w
         F = t.nn.functional
         b, n = ids.shape
@@ -296,6 +309,8 @@ class SmolLM:
             v = lin(h, w[p + "self_attn.v_proj.weight"]).float().view(b, n, self.n_kv, self.head_dim).transpose(1, 2)
             q = q * cos + self._rot(q) * sin
             k = k * cos + self._rot(k) * sin
+            if kv is not None:
+                kv.append((k, v))
             k = k.repeat_interleave(rep, dim=1)
             v = v.repeat_interleave(rep, dim=1)
             a = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
@@ -461,6 +476,102 @@ class SmolLM:
                 v, ix = logp.topk(topk, dim=-1)
                 out["topk"] += [list(zip(a, (-b / LN2).tolist())) for a, b in zip(ix.tolist(), v)]
         return out
+
+    # --- edits: one prefix pass, then many continuations -----------------------------------
+    def prefix_pass(self, id_lists: list[list[int]]) -> list["Prefix"]:
+        """One pass over each token list (BOS prepended), kept for :meth:`continuation_bits`:
+        the keys and values of every layer, the final states (to read the model's predictions
+        at any position) and each token's surprisal. Lists longer than ``LM_MAX_TOKENS`` are
+        not supported (the caller skips them)."""
+        t = self.torch
+        out: list[Prefix | None] = [None] * len(id_lists)
+        order = sorted(range(len(id_lists)), key=lambda i: len(id_lists[i]))
+        pieces = [(i, 0, [self.bos, *id_lists[i]], 1, len(id_lists[i])) for i in order]
+        with t.inference_mode():
+            for chunk, ids, mask in self._batches(pieces, defaults.LM_BATCH_SIZE):
+                kv: list = []
+                x = self.hidden(ids, mask, kv=kv)
+                for r, (i, _, seq, _, _) in enumerate(chunk):
+                    states = x[r, :len(seq)].clone()
+                    out[i] = Prefix(seq, [(k[r, :, :len(seq)].clone(), v[r, :, :len(seq)].clone()) for k, v in kv],
+                                    states, self._head_stats(states[:-1], ids[r, 1:len(seq)], (), 0)["bits"])
+        return out  # type: ignore[return-value]
+
+    def next_logprobs(self, prefix: "Prefix", position: int):
+        """The model's log-probabilities (natural log, over the vocabulary) of the token at
+        ``position`` (0-based in the token list, BOS not counted) given the tokens before it."""
+        t = self.torch
+        with t.inference_mode():
+            return t.log_softmax(t.nn.functional.linear(prefix.states[position], self.w["lm_head.weight"]), -1)
+
+    def continuation_bits(self, rows: list[tuple["Prefix", int, list[int]]],
+                          batch_size: int = 16 * defaults.LM_BATCH_SIZE) -> list[list[float]]:
+        """For each ``(prefix, p, ids)``: the surprisal (bits) of each of ``ids`` after the first
+        ``p`` tokens of ``prefix``'s list, reusing the prefix's keys and values (only ``ids`` run
+        through the layers). ``p`` >= 1; ``ids`` non-empty. Rows of many prefixes share batches."""
+        t = self.torch
+        F = t.nn.functional
+        if not rows:
+            return []
+        order = sorted(range(len(rows)), key=lambda i: len(rows[i][2]))
+        res: list[list[float] | None] = [None] * len(rows)
+        prefixes = list({id(pr): pr for pr, _, _ in rows}.values())
+        slot = {id(pr): j for j, pr in enumerate(prefixes)}
+        n_all = max((len(pr.ids) for pr in prefixes), default=0)
+        # every prefix's keys and values, padded to one length and stacked once per layer
+        kv = [tuple(t.stack([F.pad(pr.kv[i][j], (0, 0, 0, n_all - len(pr.ids))) for pr in prefixes]) for j in (0, 1))
+              for i in range(self.n_layers)]
+        with t.inference_mode():
+            for k0 in range(0, len(order), batch_size):
+                chunk = [rows[i] for i in order[k0:k0 + batch_size]]
+                which = t.tensor([slot[id(pr)] for pr, _, _ in chunk])
+                for i, bits in zip(order[k0:k0 + batch_size], self._continuation_batch(chunk, kv, which, n_all)):
+                    res[i] = bits
+        return res  # type: ignore[return-value]
+
+    def _continuation_batch(self, chunk, kv, which, n_all: int) -> list[list[float]]:
+        t = self.torch
+        F = t.nn.functional
+        w = self.w
+        rep = self.n_heads // self.n_kv
+        b, n = len(chunk), max(len(ids) for _, _, ids in chunk)
+        ids = t.full((b, n), self.bos, dtype=t.long)
+        pos = t.zeros((b, n), dtype=t.long)
+        own = t.zeros((b, n), dtype=t.bool)
+        past = t.zeros((b, n_all), dtype=t.bool)
+        for r, (_, p, seq) in enumerate(chunk):
+            ids[r, :len(seq)] = t.tensor(seq)
+            own[r, :len(seq)] = True
+            pos[r] = t.arange(p + 1, p + 1 + n)  # BOS is position 0
+            past[r, :p + 1] = True
+        cos_t, sin_t = self._rope(n_all + n + 1)
+        cos, sin = cos_t[pos][:, None], sin_t[pos][:, None]
+        causal = t.ones(n, n, dtype=t.bool).tril()
+        mask = t.cat([past[:, None, :].expand(b, n, n_all), causal[None] & own[:, None, :]], -1)[:, None]
+        x = F.embedding(ids, w["embed_tokens.weight"])
+        dt, lin = self.dtype, self._linear
+        for i in range(self.n_layers):
+            pre = f"layers.{i}."
+            pk, pv = kv[i][0][which], kv[i][1][which]
+            h = self._rms(x, w[pre + "input_layernorm.weight"]).to(dt)
+            q = lin(h, w[pre + "self_attn.q_proj.weight"]).float().view(b, n, self.n_heads, self.head_dim).transpose(1, 2)
+            k = lin(h, w[pre + "self_attn.k_proj.weight"]).float().view(b, n, self.n_kv, self.head_dim).transpose(1, 2)
+            v = lin(h, w[pre + "self_attn.v_proj.weight"]).float().view(b, n, self.n_kv, self.head_dim).transpose(1, 2)
+            q = q * cos + self._rot(q) * sin
+            k = k * cos + self._rot(k) * sin
+            k = t.cat([pk, k], 2).repeat_interleave(rep, dim=1)
+            v = t.cat([pv, v], 2).repeat_interleave(rep, dim=1)
+            a = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+            x = x + lin(a.transpose(1, 2).reshape(b, n, -1).to(dt), w[pre + "self_attn.o_proj.weight"]).float()
+            h = self._rms(x, w[pre + "post_attention_layernorm.weight"]).to(dt)
+            g = F.silu(lin(h, w[pre + "mlp.gate_proj.weight"])) * lin(h, w[pre + "mlp.up_proj.weight"])
+            x = x + lin(g, w[pre + "mlp.down_proj.weight"]).float()
+        x = self._rms(x, w["norm.weight"])
+        # the first token is predicted by the prefix's state at p, the others by their own; one
+        # output-head call for the whole chunk (the head's matrix is read once)
+        states = t.cat([t.cat([pr.states[p:p + 1], x[r, :len(seq) - 1]]) for r, (pr, p, seq) in enumerate(chunk)])
+        bits = iter(self._head_stats(states, ids[own], (), 0)["bits"])
+        return [[next(bits) for _ in seq] for _, _, seq in chunk]
 
     def total_bits(self, texts: list[str]) -> list[float]:
         return [sum(b for _, _, b in toks) for toks in self.surprisal(texts)]

@@ -76,6 +76,10 @@ class Context:
     res: Resources  # noqa: F821 - mtaudit.resources.Resources (a higher layer; annotation only)
     lm: object | None = None
     taken: object | None = None
+    #: under ``--deep``: the model itself (:class:`mtaudit.lm.SmolLM`), to score candidate edits,
+    #: and each sentence's garble score (the sentences the deep detector searches)
+    model: object | None = None
+    sentence_garble: list | None = None
 
     @property
     def text(self) -> str:

@@ -55,6 +55,8 @@ class Settings:
     ignore: tuple[str, ...] = ()
     input_format: str | None = None
     threads: int | None = None
+    #: the deep detector (``--deep``); None: as configured
+    deep: bool | None = None
 
 
 class Runner:
@@ -98,7 +100,7 @@ class Runner:
         if key not in self._auditors:
             try:
                 a = Auditor(lm=self.settings.lm, glossaries=self.settings.glossaries, config=cfg,
-                            threads=self.settings.threads)
+                            threads=self.settings.threads, deep=self.settings.deep)
             except GlossaryError as e:
                 raise RunError(f"glossary error: {e}") from None
             except ConfigError as e:  # a rule id in select/ignore that no loaded rule file defines

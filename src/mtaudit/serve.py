@@ -29,7 +29,7 @@ from .config import GARBLE_WORDS
 from .version import __version__
 
 TEXT_TYPES = {"text/plain": "txt", "text/markdown": "md", "text/html": "html"}
-AUDIT_OPTIONS = {"select", "ignore", "fail_on", "fail_on_garble", "lm"}
+AUDIT_OPTIONS = {"select", "ignore", "fail_on", "fail_on_garble", "lm", "deep"}
 FIX_OPTIONS = AUDIT_OPTIONS | {"unsafe"}
 ENV = "MTAUDIT_SERVE_SETTINGS"  # how uvicorn's worker processes receive the settings
 
@@ -132,8 +132,11 @@ class Engine:
                 check_codes(cfg, a.glossary.rule_ids())
             except ConfigError as e:
                 raise Problem(422, "Unprocessable option", str(e)) from None
-        if lm == "off" or cfg is not None:
-            a = a.with_options(config=cfg, lm=lm != "off")
+        deep = options.get("deep")
+        if deep and (lm == "off" or a.lm is None):
+            raise Problem(422, "Unprocessable option", "deep: needs the language model")
+        if lm == "off" or cfg is not None or (deep is not None and deep != a.deep):
+            a = a.with_options(config=cfg, lm=lm != "off", deep=deep)
         return a
 
     def _threshold(self, value) -> float | None:
@@ -225,10 +228,11 @@ def parse_options(raw, allowed: set[str]) -> dict:
         if raw["lm"] not in defaults.LM_CHOICES:
             raise Problem(422, "Unprocessable option", f"options.lm must be one of {', '.join(defaults.LM_CHOICES)}")
         out["lm"] = raw["lm"]
-    if raw.get("unsafe") is not None:
-        if not isinstance(raw["unsafe"], bool):
-            raise Problem(422, "Unprocessable option", "options.unsafe must be true or false")
-        out["unsafe"] = raw["unsafe"]
+    for flag in ("unsafe", "deep"):
+        if raw.get(flag) is not None:
+            if not isinstance(raw[flag], bool):
+                raise Problem(422, "Unprocessable option", f"options.{flag} must be true or false")
+            out[flag] = raw[flag]
     return out
 
 
@@ -276,7 +280,7 @@ OPENAPI = {
                 "text/html": {"schema": {"type": "string"}}}},
             "parameters": [{"name": n, "in": "query", "required": False, "schema": {"type": "string"},
                             "description": "for text/* bodies: the option of the same name"}
-                           for n in ("select", "ignore", "fail_on", "fail_on_garble", "lm", "path")],
+                           for n in ("select", "ignore", "fail_on", "fail_on_garble", "lm", "deep", "path")],
             "responses": {"200": {"description": "{schema, files: [report]}"},
                           "401": {"description": "missing or wrong bearer token"},
                           "413": {"description": "body over the size limit"},
@@ -306,7 +310,8 @@ OPENAPI = {
             "select": {"type": "array", "items": {"type": "string"}}, "ignore": {"type": "array", "items": {"type": "string"}},
             "fail_on": {"enum": list(defaults.FAIL_ON_CHOICES)},
             "fail_on_garble": {"oneOf": [{"type": "number"}, {"enum": list(GARBLE_WORDS)}]},
-            "lm": {"enum": list(defaults.LM_CHOICES)}, "unsafe": {"type": "boolean"}}}}}}},
+            "lm": {"enum": list(defaults.LM_CHOICES)}, "unsafe": {"type": "boolean"},
+            "deep": {"type": "boolean", "description": "also run the deep detector (LMD001); needs the model"}}}}}}},
 }
 
 DOCS_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>mtaudit service</title></head><body>
@@ -396,8 +401,9 @@ class Service:
             text = decode_body(await self.read_body(request))
             raw = dict(request.query_params)
             path = raw.pop("path", None)
-            if "unsafe" in raw:
-                raw["unsafe"] = raw["unsafe"].lower() in ("1", "true", "yes")
+            for flag in ("unsafe", "deep"):
+                if flag in raw:
+                    raw[flag] = raw[flag].lower() in ("1", "true", "yes")
             return parse_document({"text": text, "format": TEXT_TYPES[ctype], "path": path, "options": raw or None},
                                   allowed)
         if ctype != "application/json":

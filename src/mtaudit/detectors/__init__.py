@@ -23,6 +23,7 @@ def _registry():
         boilerplate,
         calques,
         consistency,
+        deep,
         disfluency,
         names,
         numbers,
@@ -33,7 +34,7 @@ def _registry():
     )
 
     mods = [names, calques, repetition, word_order, typography, numbers, unknown, consistency, boilerplate,
-            disfluency]
+            disfluency, deep]
     for ep in entry_points(group="mtaudit.detectors"):
         mods.append(ep.load())
     return {m.PREFIX: m for m in mods}
