@@ -100,7 +100,7 @@ def test_continuations_score_as_the_whole_text_does(lm_auditor):
         p = next(i for i, (x, y) in enumerate(zip(ids, v)) if x != y)
         rows.append((pre, p, v[p:]))
     got = m.continuation_bits(rows)
-    for (pre, p, suffix), bits, text in zip(rows, got, (a.replace("resume", "start"), b.replace("fell sharply", "sharply fell"))):
+    for (_pre, p, suffix), bits, text in zip(rows, got, (a.replace("resume", "start"), b.replace("fell sharply", "sharply fell"))):
         full = [x for _, _, x in m.surprisal([text])[0]]
         assert len(bits) == len(suffix)
         assert max(abs(x - y) for x, y in zip(bits, full[p:])) < 0.3
