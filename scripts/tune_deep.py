@@ -243,15 +243,60 @@ def measure(pivot_dir: Path, limit: int | None = None) -> dict:
     return out
 
 
+def measure_mqm(limit: int | None = None) -> dict:
+    """Held-out MQM 2023 documents (samples/mqm/manifest.json), measured only: each distinct
+    segment audited alone (default and ``--deep``) and by hunspell. Recall of Major Fluency /
+    Style / Terminology spans (found: a finding overlaps the span, as ``mtaudit eval --mqm``
+    counts); finding precision: findings that overlap any span the raters marked in the segment."""
+    from collections import Counter
+
+    from mtaudit.api import Auditor
+    from mtaudit.evaluation import MQM_CATEGORIES, hunspell_available, hunspell_findings
+
+    from roundtrip import MQM, MQM_MANIFEST
+
+    held = {d["doc"] for d in json.loads(MQM_MANIFEST.read_text(encoding="utf-8"))["documents"] if d["split"] == "heldout"}
+    seen, segs = set(), []
+    for line in MQM.read_text(encoding="utf-8").splitlines():
+        o = json.loads(line)
+        if o["doc"] in held and o["target"].strip() and o["target"] not in seen:
+            seen.add(o["target"])
+            segs.append(o)
+    segs = segs[:limit]
+    deep = Auditor(lm="on", deep=True)
+    c = {m: Counter() for m in ("default", "deep", "hunspell")}
+    for n, o in enumerate(segs):
+        majors = {(sp["start"], sp["end"]) for sp in o["spans"] if sp.get("severity") == "Major"
+                  and str(sp.get("category", "")).startswith(MQM_CATEGORIES) and sp.get("start") is not None}
+        marked = [(sp["start"], sp["end"]) for sp in o["spans"] if sp.get("start") is not None]
+        r = deep.audit_text(o["target"], f"{o['doc']}#{o['seg_id']}")
+        found = {"deep": [(f.start, f.end) for f in r.findings]}
+        found["default"] = [(f.start, f.end) for f in r.findings if f.code != "LMD001"]
+        if hunspell_available():
+            found["hunspell"] = [(f["start"], f["end"]) for f in hunspell_findings(o["target"])]
+        for m, fs in found.items():
+            c[m]["spans"] += len(majors)
+            c[m]["found"] += sum(any(a < e and s < b for a, b in fs) for s, e in majors)
+            c[m]["findings"] += len(fs)
+            c[m]["correct"] += sum(any(a < e and s < b for s, e in marked) for a, b in fs)
+        if (n + 1) % 100 == 0:
+            print(f"  {n + 1}/{len(segs)} segments", file=sys.stderr, flush=True)
+    return {"documents": len(held), "segments": len(segs), **{
+        m: {"major_fst_spans": x["spans"], "found": x["found"], "recall": round(x["found"] / max(1, x["spans"]), 3),
+            "findings": x["findings"], "precision": round(x["correct"] / max(1, x["findings"]), 3)}
+        for m, x in c.items() if x["spans"]}}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--docs", type=int, default=72, help="training documents (one pivot each, in turn)")
     ap.add_argument("--out", type=Path, default=ROOT / "src" / "mtaudit" / "deep.json")
     ap.add_argument("--measure", type=Path, metavar="PIVOT_DIR", help="measure on a round-trip folder; change nothing")
-    ap.add_argument("--limit", type=int, help="with --measure: the first N documents")
+    ap.add_argument("--measure-mqm", action="store_true", help="measure on the held-out MQM documents; change nothing")
+    ap.add_argument("--limit", type=int, help="with --measure / --measure-mqm: the first N documents / segments")
     a = ap.parse_args(argv)
-    if a.measure:
-        print(json.dumps(measure(a.measure, a.limit), indent=1))
+    if a.measure or a.measure_mqm:
+        print(json.dumps(measure(a.measure, a.limit) if a.measure else measure_mqm(a.limit), indent=1))
         return 0
     rows = collect(a.docs)
     best, m = tune(rows)
