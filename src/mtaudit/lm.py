@@ -242,6 +242,10 @@ class SmolLM:
         self.w = _load_weights(folder, self.dtype)
         if "lm_head.weight" not in self.w:
             self.w["lm_head.weight"] = self.w["embed_tokens.weight"]
+        # the output head in the layers' dtype: with bf16 layers it is 40% of a pass in fp32 and
+        # a quarter faster in bf16, for 0.03 bits per token (mean absolute change on the
+        # founding sample); its log-softmax is taken in fp32
+        self.head = self.w["lm_head.weight"].to(self.dtype)
         self.tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
         # <|endoftext|> is the document separator the base model saw; the instruct
         # model's <|im_start|> (config's BOS) expects a chat role next (+0.4 bits/token here)
@@ -324,7 +328,11 @@ class SmolLM:
 
     def logits(self, ids, attn_mask):
         """ids, attn_mask: (batch, seq) long tensors (right padding) -> (batch, seq, vocab) logits."""
-        return self.torch.nn.functional.linear(self.hidden(ids, attn_mask), self.w["lm_head.weight"])
+        return self._head(self.hidden(ids, attn_mask))
+
+    def _head(self, x):
+        """The output head's logits (fp32) for final states ``x``."""
+        return self.torch.nn.functional.linear(x.to(self.head.dtype), self.head).float()
 
     # --- surprisal --------------------------------------------------------------------
     def encode(self, text: str):
@@ -374,7 +382,7 @@ class SmolLM:
         out = t.empty(flat.shape[0])
         rows = defaults.LM_HEAD_ROWS
         for k in range(0, flat.shape[0], rows):
-            logits = t.nn.functional.linear(flat[k:k + rows], self.w["lm_head.weight"])
+            logits = self._head(flat[k:k + rows])
             out[k:k + rows] = (logits.logsumexp(-1) - logits.gather(-1, tgt[k:k + rows, None]).squeeze(-1)) / LN2
         return out.view(b, n - 1)
 
@@ -463,7 +471,7 @@ class SmolLM:
                 out[name] = []
         rows = defaults.LM_HEAD_ROWS
         for k in range(0, states.shape[0], rows):
-            logits = t.nn.functional.linear(states[k:k + rows], self.w["lm_head.weight"])
+            logits = self._head(states[k:k + rows])
             lse = logits.logsumexp(-1, keepdim=True)
             logp = logits - lse
             gold = logp.gather(-1, tgt[k:k + rows, None])
@@ -502,7 +510,7 @@ class SmolLM:
         ``position`` (0-based in the token list, BOS not counted) given the tokens before it."""
         t = self.torch
         with t.inference_mode():
-            return t.log_softmax(t.nn.functional.linear(prefix.states[position], self.w["lm_head.weight"]), -1)
+            return t.log_softmax(self._head(prefix.states[position]), -1)
 
     def continuation_bits(self, rows: list[tuple["Prefix", int, list[int]]],
                           batch_size: int = 16 * defaults.LM_BATCH_SIZE) -> list[list[float]]:
