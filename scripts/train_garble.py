@@ -47,10 +47,11 @@ class FeatureCache:
                     self.rows[o["sha256"]] = o
         self._flu = None
         self._rules = None
+        self._tokens = None
 
     def features(self, text: str) -> dict:
         from mtaudit.document import Document
-        from mtaudit.garble import features_of, text_features
+        from mtaudit.garble import features_of, text_features, word_score_features, word_scores
 
         key = hashlib.sha256(text.encode()).hexdigest()
         if key not in self.rows:
@@ -73,7 +74,14 @@ class FeatureCache:
 
             self._rules = Auditor(lm="off")
         findings, _ = self._rules.check(doc)  # a rules-only run, as audits hand the features
-        return features_of(o["words"], sum(o["bits"]), sum(o["ntok"]), text_features(text, doc.sentences, findings))
+        if self._tokens is None:
+            from train_scorer import TokenCache
+
+            self._tokens = TokenCache()
+        t = self._tokens.get(text)  # the word scorer reads the tokens' bits
+        ps = word_scores(text, t["spans"], [[tuple(x) for x in toks] for toks in t["tokens"]])
+        return features_of(o["words"], sum(o["bits"]), sum(o["ntok"]),
+                           {**text_features(text, doc.sentences, findings), **word_score_features([p for s in ps for p in s])})
 
 
 def samples(split: str, cache: FeatureCache):

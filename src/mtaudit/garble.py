@@ -6,7 +6,8 @@ alone predicts (a rare name is surprising anywhere; a common word in a garbled p
 summarised over the article; and three signs of informal human writing that the surprisal
 summary cannot see (first and second person, hashtags and the like, sentences starting in lower
 case), so that a chatty post is not read as garbled for its higher surprisal; and the rate of the
-rules' findings (calques, half-translated names: what a light machine translation leaves). A
+rules' findings (calques, half-translated names: what a light machine translation leaves); and
+the shares of words the word scorer (:mod:`mtaudit.wordscore`) finds suspect and bad. A
 logistic head trained by ``scripts/train_garble.py`` on Apertium
 round trips of training documents (es, ca, eo) against the same documents' clean originals, and
 on the team-written dev articles against their references, turns them into a probability; its weights, scaling, default threshold and the hash of its training
@@ -23,15 +24,19 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from . import lexicon
+from . import lexicon, wordscore
 
 MODEL_FILE = Path(__file__).with_name("garble.json")
 #: The features, in the order the card's weights use.
 FEATURES = ("bits_per_token", "excess_mean", "excess_p90", "high_excess_rate", "sentence_excess_p75",
             "log_words", "common_excess_mean", "common_excess_p90", "common_high_rate",
-            "person_rate", "web_mark_rate", "lower_start_rate", "finding_rate")
+            "person_rate", "web_mark_rate", "lower_start_rate", "finding_rate",
+            "suspect_word_rate", "bad_word_rate")
 #: Features that do not come from the model's pass: zero when a caller does not give them.
-TEXT_FEATURES = ("person_rate", "web_mark_rate", "lower_start_rate", "finding_rate")
+TEXT_FEATURES = ("person_rate", "web_mark_rate", "lower_start_rate", "finding_rate", "suspect_word_rate",
+                 "bad_word_rate")
+#: The word scorer's bars for a suspect and a bad word (the shares of each are features).
+SUSPECT_P, BAD_P = 0.3, 0.5
 #: A word whose excess surprisal is at least this many bits counts as highly unexpected.
 HIGH_EXCESS_BITS = 6.0
 #: Common words (Zipf at least this): informal or rare vocabulary aside, a common word in a place
@@ -142,16 +147,35 @@ def document_words(text: str, lm_output) -> tuple[list[list[list[float]]], list[
     return words, [sum(b for _, _, b in t) for t in lm_output.tokens], [len(t) for t in lm_output.tokens]
 
 
+def word_scores(text: str, spans, tokens) -> list[list[float]]:
+    """Per sentence, the word scorer's probability for each word but the first (empty lists
+    when no scorer is installed)."""
+    scorer = wordscore.load_scorer()
+    if scorer is None:
+        return [[] for _ in spans]
+    return [[scorer.probability(w.features) for w in wordscore.sentence_words(text, tuple(span), toks)[1:]]
+            for span, toks in zip(spans, tokens)]
+
+
+def word_score_features(ps: list[float]) -> dict[str, float]:
+    """The shares of words the word scorer finds suspect (>= SUSPECT_P) and bad (>= BAD_P)."""
+    n = max(1, len(ps))
+    return {"suspect_word_rate": sum(p >= SUSPECT_P for p in ps) / n, "bad_word_rate": sum(p >= BAD_P for p in ps) / n}
+
+
 def document_features(text: str, lm_output, findings=()) -> tuple[dict[str, float], list[dict[str, float]]]:
     """The article's features and each sentence's (the same features over that sentence);
     ``findings``: the findings a rules-only run makes on ``text``."""
     words, bits, ntok = document_words(text, lm_output)
     spans = list(lm_output.spans)
+    ps = word_scores(text, spans, lm_output.tokens)
     starts = sorted(f.start for f in findings)
-    art = features_of(words, sum(bits), sum(ntok), text_features(text, spans, findings))
+    art = features_of(words, sum(bits), sum(ntok), {**text_features(text, spans, findings),
+                                                    **word_score_features([p for s in ps for p in s])})
     sents = []
-    for w, b, n, (a, e) in zip(words, bits, ntok, spans):
-        extra = {**style_features(text[a:e], [(0, e - a)]), "finding_rate": _rate(starts, a, e, _words(text[a:e]))}
+    for w, b, n, (a, e), p in zip(words, bits, ntok, spans, ps):
+        extra = {**style_features(text[a:e], [(0, e - a)]), "finding_rate": _rate(starts, a, e, _words(text[a:e])),
+                 **word_score_features(p)}
         sents.append(features_of([w], b, n, extra))
     return art, sents
 

@@ -464,7 +464,6 @@ class SmolLM:
 
     def _head_stats(self, states, tgt, outputs, topk: int) -> dict:
         """Per position of ``states`` (the states predicting ``tgt``): bits and the asked extras."""
-        t = self.torch
         out: dict = {"bits": []}
         for name in ("entropy", "rank", "topk"):
             if name in outputs:
