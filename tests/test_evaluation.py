@@ -1,4 +1,5 @@
 """`mtaudit eval` must agree with the referee, ../shared/tools/score.py, on the same report."""
+import io
 import json
 import subprocess
 import sys
@@ -130,3 +131,21 @@ def test_gate_metrics_count_each_side_by_domain_and_threshold():
     assert news["all"] == {"texts": 3, "garbled_fail": 2, "reference_fail": 1}
     assert m["thresholds"]["model"]["by_domain"]["all"] == {"texts": 3, "garbled_fail": 1, "reference_fail": 0}
     assert m["thresholds"]["model"]["threshold"] == 0.8
+
+
+@pytest.mark.lm
+def test_eval_scores_the_word_scorer_word_by_word(lm_auditor, auditor):
+    """With the model on, `mtaudit eval` gives the word scorer's ROC AUC against the gold spans
+    (the founding sample: a machine translation the scorer was never trained on word by word);
+    rules-only runs have none."""
+    from mtaudit.evaluation import evaluate
+    from mtaudit.reporters.evaluation import render_eval
+
+    gold = ROOT / "samples" / "kursk-withdrawal.gold.yaml"
+    ev = evaluate(lm_auditor, [gold], baselines=False)
+    assert ev.words["words"] > 500 and 0 < ev.words["bad"] < ev.words["words"]
+    assert 0.5 < ev.words["roc_auc"] <= 1.0  # better than chance on an article it never saw word-labelled
+    out = io.StringIO()
+    render_eval("markdown", ev, out)
+    assert "The word scorer, word by word" in out.getvalue()
+    assert evaluate(auditor, [gold], baselines=False).words is None

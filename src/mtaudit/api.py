@@ -246,7 +246,7 @@ class Auditor:
             from .fluency import Fluency
 
             flu = Fluency(self.lm, excess_bits=self.excess_bits, reject_bits=self.reject_bits)
-            ctx.lm = flu.run(doc, self._lm_outputs)
+            ctx.lm = self.lm_pass(doc)
         findings = [f for mod in stage("detect", available) for f in mod.check(ctx)]
         findings = resolve_overlaps(findings, self.rules)
         findings = [f for f in findings if self.rules.get(f.code, Rule).requires <= available]
@@ -261,6 +261,15 @@ class Auditor:
         findings += after
         findings.sort(key=Finding.sort_key)
         return findings, ctx.lm, self.rules_only(unverified + after)
+
+    def lm_pass(self, doc: Document):
+        """The model's one pass over ``doc``'s sentences (:class:`mtaudit.fluency.LMOutput`), as an
+        audit runs it; None with the model off. Cached: after an audit of the same text it is free."""
+        if self.lm is None:
+            return None
+        from .fluency import Fluency
+
+        return Fluency(self.lm, excess_bits=self.excess_bits, reject_bits=self.reject_bits).run(doc, self._lm_outputs)
 
     def rules_only(self, findings: list[Finding]) -> list[Finding]:
         """The findings of rules that need nothing but the text (not the model: LMF001, ORD003)."""

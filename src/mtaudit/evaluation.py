@@ -309,6 +309,8 @@ class Evaluation:
     clean: dict | None = None
     mqm: dict | None = None
     gate: dict | None = None
+    #: the word scorer against the gold spans, word by word (ROC AUC), with the model on
+    words: dict | None = None
     command: str | None = None
 
     def to_dict(self) -> dict:
@@ -349,9 +351,11 @@ def evaluate(auditor, gold_paths, *, clean_dir=None, mqm_path=None, baselines=Tr
     split_counts, pivot_counts = defaultdict(list), defaultdict(list)
     base_counts = defaultdict(list)
     pairs = []  # (garble of the text, garble of its reference, domain) for the gate
+    word_rows: list[tuple[float, int]] = []  # (word score, in a gold span) for the word-level AUC
     for gp in gold_paths:
         g = load_gold(gp)
         rep = auditor.audit_text(g.text, str(g.text_path))
+        word_rows += _word_rows(auditor, g)
         finds = [f.to_dict() for f in rep.findings]
         c = score_spans(g.text, g.spans, finds)
         counts = {k: c[k] for k in COUNT_KEYS}
@@ -402,6 +406,7 @@ def evaluate(auditor, gold_paths, *, clean_dir=None, mqm_path=None, baselines=Tr
             ev.baselines["lm-surprisal-top-k"] = {"status": "skipped: the language model is off"}
         for name, cl in base_counts.items():
             ev.baselines[name] = {"status": "ran", **prf(_sum(cl))}
+    ev.words = _word_metrics(word_rows)
     if pairs and auditor.garble_model is not None:
         ev.gate = gate_metrics(pairs, {"model": auditor.garble_model.threshold,
                                        "news": auditor.garble_model.news_threshold})
@@ -410,6 +415,35 @@ def evaluate(auditor, gold_paths, *, clean_dir=None, mqm_path=None, baselines=Tr
     if mqm_path is not None:
         ev.mqm = mqm_metrics(auditor, mqm_path, progress=progress)
     return ev
+
+
+def _word_metrics(rows: list[tuple[float, int]]) -> dict | None:
+    if len({b for _, b in rows}) < 2:
+        return None
+    return {"words": len(rows), "bad": sum(b for _, b in rows),
+            "roc_auc": round(roc_auc([p for p, _ in rows], [b for _, b in rows]), 4),
+            "label": "a word is bad when it overlaps a gold span; each sentence's first word left out"}
+
+
+def _word_rows(auditor, g) -> list[tuple[float, int]]:
+    """Each word's score from the word scorer (the audit's model pass, cached) and whether it
+    overlaps a gold span; empty with the model off or no scorer."""
+    from .wordscore import load_scorer, sentence_words
+
+    scorer = load_scorer()
+    if auditor.lm is None or scorer is None:
+        return []
+    from .document import Document
+    from .inputs import detect_format, mask
+
+    doc = Document(mask(g.text, detect_format(str(g.text_path), None)))
+    lm_out = auditor.lm_pass(doc)
+    spans = [(s["start"], s["end"]) for s in g.spans]
+    out = []
+    for span, toks in zip(lm_out.spans, lm_out.tokens):
+        for w in sentence_words(doc.text, span, toks)[1:]:
+            out.append((scorer.probability(w.features), int(any(a < w.end and w.start < b for a, b in spans))))
+    return out
 
 
 def gate_metrics(pairs: list[tuple[float, float, str]], thresholds: dict[str, float]) -> dict:

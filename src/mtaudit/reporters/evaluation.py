@@ -75,6 +75,7 @@ def tables(ev) -> list[tuple[str, list[str], list[list[str]]]]:
                              f"{c['garbled_fail']}/{c['texts']}", f"{c['reference_fail']}/{c['texts']}"])
         out.append((f"The garble gate: each text against its reference (ROC AUC {gate['roc_auc']:.3f})",
                     ["--fail-on-garble", "domain", "texts", "texts failing", "references failing"], rows))
+    out += _words_table(getattr(ev, "words", None))
     if ev.mqm:
         m = ev.mqm
         rows = [["clean / Major-error segments", f"{m['clean_segments']} / {m['error_segments']}"],
@@ -84,6 +85,13 @@ def tables(ev) -> list[tuple[str, list[str], list[list[str]]]]:
         rows += [[f"  span recall, {k}", _f(v, 3)] for k, v in m["major_span_recall_by_category"].items()]
         out.append((f"MQM segments ({m['path']})", ["metric", "value"], rows))
     return out
+
+
+def _words_table(words: dict | None) -> list:
+    if not words:
+        return []
+    return [("The word scorer, word by word", ["words", "in a gold span", "ROC AUC"],
+             [[str(words["words"]), str(words["bad"]), f"{words['roc_auc']:.4f}"]])]
 
 
 MARKDOWN_HEADER = """# Evaluation
