@@ -287,6 +287,33 @@ class SmolLM:
             flat = F.pad(flat, (0, 0, 0, mb - m))
         return F.linear(flat, weight)[:m].view(*lead, weight.shape[0])
 
+    def _layer(self, i: int, x, cos, sin, mask, past=None, kv: list | None = None):
+        """Decoder layer ``i`` over the residual stream ``x`` (batch, seq, hidden). ``past``: keys
+        and values of earlier positions to attend to first; ``kv``: this layer's own keys and
+        values are appended to it."""
+        t, w = self.torch, self.w
+        F = t.nn.functional
+        b, n, _ = x.shape
+        p = f"layers.{i}."
+        dt, lin = self.dtype, self._linear
+        h = self._rms(x, w[p + "input_layernorm.weight"]).to(dt)
+        q = lin(h, w[p + "self_attn.q_proj.weight"]).float().view(b, n, self.n_heads, self.head_dim).transpose(1, 2)
+        k = lin(h, w[p + "self_attn.k_proj.weight"]).float().view(b, n, self.n_kv, self.head_dim).transpose(1, 2)
+        v = lin(h, w[p + "self_attn.v_proj.weight"]).float().view(b, n, self.n_kv, self.head_dim).transpose(1, 2)
+        q = q * cos + self._rot(q) * sin
+        k = k * cos + self._rot(k) * sin
+        if kv is not None:
+            kv.append((k, v))
+        if past is not None:
+            k, v = t.cat([past[0], k], 2), t.cat([past[1], v], 2)
+        rep = self.n_heads // self.n_kv
+        a = F.scaled_dot_product_attention(q, k.repeat_interleave(rep, dim=1), v.repeat_interleave(rep, dim=1),
+                                           attn_mask=mask)
+        x = x + lin(a.transpose(1, 2).reshape(b, n, -1).to(dt), w[p + "self_attn.o_proj.weight"]).float()
+        h = self._rms(x, w[p + "post_attention_layernorm.weight"]).to(dt)
+        g = F.silu(lin(h, w[p + "mlp.gate_proj.weight"])) * lin(h, w[p + "mlp.up_proj.weight"])
+        return x + lin(g, w[p + "mlp.down_proj.weight"]).float()
+
     def hidden(self, ids, attn_mask, layers=(), captured: dict | None = None, kv: list | None = None):
         """ids, attn_mask: (batch, seq) long tensors (right padding) -> (batch, seq, hidden) final
         states. The residual stream after each layer in ``layers`` (1-based; 0 is the embeddings)
@@ -302,26 +329,8 @@ class SmolLM:
         cos, sin = self._rope(n)
         causal = t.ones(n, n, dtype=t.bool).tril()
         mask = causal[None, None] & attn_mask.bool()[:, None, None, :]
-        rep = self.n_heads // self.n_kv
-        dt = self.dtype
-        lin = self._linear
         for i in range(self.n_layers):
-            p = f"layers.{i}."
-            h = self._rms(x, w[p + "input_layernorm.weight"]).to(dt)
-            q = lin(h, w[p + "self_attn.q_proj.weight"]).float().view(b, n, self.n_heads, self.head_dim).transpose(1, 2)
-            k = lin(h, w[p + "self_attn.k_proj.weight"]).float().view(b, n, self.n_kv, self.head_dim).transpose(1, 2)
-            v = lin(h, w[p + "self_attn.v_proj.weight"]).float().view(b, n, self.n_kv, self.head_dim).transpose(1, 2)
-            q = q * cos + self._rot(q) * sin
-            k = k * cos + self._rot(k) * sin
-            if kv is not None:
-                kv.append((k, v))
-            k = k.repeat_interleave(rep, dim=1)
-            v = v.repeat_interleave(rep, dim=1)
-            a = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
-            x = x + lin(a.transpose(1, 2).reshape(b, n, -1).to(dt), w[p + "self_attn.o_proj.weight"]).float()
-            h = self._rms(x, w[p + "post_attention_layernorm.weight"]).to(dt)
-            g = F.silu(lin(h, w[p + "mlp.gate_proj.weight"])) * lin(h, w[p + "mlp.up_proj.weight"])
-            x = x + lin(g, w[p + "mlp.down_proj.weight"]).float()
+            x = self._layer(i, x, cos, sin, mask, kv=kv)
             if i + 1 in layers and captured is not None:
                 captured[i + 1] = x
         return self._rms(x, w["norm.weight"])
@@ -540,7 +549,6 @@ class SmolLM:
         t = self.torch
         F = t.nn.functional
         w = self.w
-        rep = self.n_heads // self.n_kv
         b, n = len(chunk), max(len(ids) for _, _, ids in chunk)
         ids = t.full((b, n), self.bos, dtype=t.long)
         pos = t.zeros((b, n), dtype=t.long)
@@ -556,23 +564,8 @@ class SmolLM:
         causal = t.ones(n, n, dtype=t.bool).tril()
         mask = t.cat([past[:, None, :].expand(b, n, n_all), causal[None] & own[:, None, :]], -1)[:, None]
         x = F.embedding(ids, w["embed_tokens.weight"])
-        dt, lin = self.dtype, self._linear
         for i in range(self.n_layers):
-            pre = f"layers.{i}."
-            pk, pv = kv[i][0][which], kv[i][1][which]
-            h = self._rms(x, w[pre + "input_layernorm.weight"]).to(dt)
-            q = lin(h, w[pre + "self_attn.q_proj.weight"]).float().view(b, n, self.n_heads, self.head_dim).transpose(1, 2)
-            k = lin(h, w[pre + "self_attn.k_proj.weight"]).float().view(b, n, self.n_kv, self.head_dim).transpose(1, 2)
-            v = lin(h, w[pre + "self_attn.v_proj.weight"]).float().view(b, n, self.n_kv, self.head_dim).transpose(1, 2)
-            q = q * cos + self._rot(q) * sin
-            k = k * cos + self._rot(k) * sin
-            k = t.cat([pk, k], 2).repeat_interleave(rep, dim=1)
-            v = t.cat([pv, v], 2).repeat_interleave(rep, dim=1)
-            a = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
-            x = x + lin(a.transpose(1, 2).reshape(b, n, -1).to(dt), w[pre + "self_attn.o_proj.weight"]).float()
-            h = self._rms(x, w[pre + "post_attention_layernorm.weight"]).to(dt)
-            g = F.silu(lin(h, w[pre + "mlp.gate_proj.weight"])) * lin(h, w[pre + "mlp.up_proj.weight"])
-            x = x + lin(g, w[pre + "mlp.down_proj.weight"]).float()
+            x = self._layer(i, x, cos, sin, mask, past=(kv[i][0][which], kv[i][1][which]))
         x = self._rms(x, w["norm.weight"])
         # the first token is predicted by the prefix's state at p, the others by their own; one
         # output-head call for the whole chunk (the head's matrix is read once)
