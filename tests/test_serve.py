@@ -144,6 +144,8 @@ def test_fix_and_batch(server):
     ({"text": "x", "options": {"fail_on": "sometimes"}}, "application/json", 422, "options.fail_on"),
     ({"text": "x", "options": {"select": ["NOPE"]}}, "application/json", 422, "unknown rule selector"),
     ({"text": "x", "options": {"lm": "on"}}, "application/json", 422, "without the language model"),
+    ({"text": "x", "options": {"deep": "yes"}}, "application/json", 422, "options.deep must be true or false"),
+    ({"text": "x", "options": {"deep": True}}, "application/json", 422, "deep: needs the language model"),
     ({"text": "x", "options": {"colour": 1}}, "application/json", 422, "unknown option 'colour'"),
     ({"text": "x", "extra": 1}, "application/json", 422, "unknown field 'extra'"),
     ([1, 2], "application/json", 422, "JSON object"),
@@ -333,7 +335,7 @@ def test_fuzzed_requests_get_2xx_or_4xx_never_5xx(server):
     json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
                                lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=8), kids, max_size=4),
                                max_leaves=12)
-    option = st.dictionaries(st.sampled_from(["select", "ignore", "fail_on", "fail_on_garble", "lm", "unsafe", "x"]),
+    option = st.dictionaries(st.sampled_from(["select", "ignore", "fail_on", "fail_on_garble", "lm", "unsafe", "deep", "x"]),
                              json_values | st.sampled_from(["major", "never", "model", "off", "NAM", "CLQ001/it-"]),
                              max_size=4)
     doc = st.fixed_dictionaries({"text": st.text(max_size=300) | st.sampled_from([SAMPLE[:2000]])},
