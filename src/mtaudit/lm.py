@@ -340,8 +340,11 @@ class SmolLM:
         return self._head(self.hidden(ids, attn_mask))
 
     def _head(self, x):
-        """The output head's logits (fp32) for final states ``x``."""
-        return self.torch.nn.functional.linear(x.to(self.head.dtype), self.head).float()
+        """The output head's logits (fp32) for final states ``x``, rows padded to a bucket as the
+        layers' are (:meth:`_linear`): in bf16 a kernel per row count otherwise piles up in
+        oneDNN's cache (an in-process audit of 500 distinct short articles grew 657 -> 712 MiB;
+        padded 655 -> 657)."""
+        return self._linear(x.to(self.head.dtype), self.head).float()
 
     # --- surprisal --------------------------------------------------------------------
     def encode(self, text: str):
