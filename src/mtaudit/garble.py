@@ -25,6 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import lexicon, wordscore
+from .wordscore import unigram_bits
 
 MODEL_FILE = Path(__file__).with_name("garble.json")
 #: The features, in the order the card's weights use.
@@ -48,11 +49,6 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 PERSON = frozenset("i me my mine myself we us our ours ourselves you your yours yourself yourselves".split())
 #: Hashtags, mentions, links, emoji, repeated ! or ?, ellipses: the marks of posts and chat.
 _WEB_MARK = re.compile(r"(?:^|(?<=\s))[#@]\w|https?://|www\.|[\U0001F300-\U0001FAFF\u2600-\u27BF]|[!?]{2,}|\.{3,}|…")
-
-
-def unigram_bits(zipf: float) -> float:
-    """The surprisal of a word from its English frequency alone (Zipf scale -> bits)."""
-    return (9 - zipf) * math.log2(10) if zipf > 0 else 30.0
 
 
 def sentence_words(text: str, span: tuple[int, int], tokens: list[tuple[int, int, float]]) -> list[list[float]]:

@@ -123,8 +123,9 @@ class Candidate:
     adjusted: float = 0.0  # the gain less what the words' frequencies alone explain
 
 
-def _propose(model, sent: str, ids, offsets, prefix, words, card: DeepCard, base: int, sg: float) -> list:
-    """Candidates at ``words`` ((word, p) of one sentence) with their variant token lists."""
+def _propose(model, sent: str, offsets, prefix, words, card: DeepCard, base: int, sg: float) -> list:
+    """Candidates at ``words`` ((word, p) of one sentence, at ``base`` in the document; ``offsets``:
+    its tokens' offsets in the sentence) with the sentence each would make."""
     out = []
     tok = model.tok
     for w, p in words:
@@ -241,7 +242,7 @@ def candidates(ctx: Context, card: DeepCard) -> list[Candidate]:
     for i, prefix in zip(keep, prefixes):
         s, e, sg, words = jobs[i]
         ids, offsets = encs[i]
-        rows += _rows(model, prefix, ids, _propose(model, text[s:e], ids, offsets, prefix, words, card, s, sg), card)
+        rows += _rows(model, prefix, ids, _propose(model, text[s:e], offsets, prefix, words, card, s, sg), card)
     for (cand, _), bits in zip(rows, model.continuation_bits([r for _, r in rows])):
         cand.gain -= sum(bits)
         cand.adjusted = cand.gain - _frequency_credit(cand)
