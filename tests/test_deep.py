@@ -186,3 +186,18 @@ def test_the_deep_config_key_is_checked(tmp_path):
     p.write_text("Some text.\n")
     r = run_cli("audit", str(p), "--no-lm")
     assert r.returncode == 2 and "deep must be true or false" in r.stderr
+
+
+@pytest.mark.lm
+def test_a_broken_deep_card_is_one_line_and_exit_2(tmp_path, monkeypatch):
+    import mtaudit.detectors.deep as deep
+
+    bad = tmp_path / "deep.json"
+    bad.write_text('{"sentence_garble": 2}\n')
+    original = deep.load_card.__wrapped__
+    monkeypatch.setattr(deep, "load_card", lambda path=bad: original(path))
+    p = tmp_path / "a.txt"
+    p.write_text("Some text here.\n")
+    r = run_cli("audit", str(p), "--deep")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "deep.json: invalid deep card" in r.stderr and len(r.stderr.strip().splitlines()) == 1

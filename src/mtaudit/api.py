@@ -183,13 +183,29 @@ class Auditor:
                     raise
                 self.lm_warning = f"{e}; auditing with rules only"
             if self.lm is not None:
-                from .garble import load_model
-
-                self.garble_model = load_model()
+                self.garble_model = self._load_cards()
         if self.deep and self.lm is None:
             self.deep = False
             if lm != "off":
                 self.lm_warning = (self.lm_warning or "the language model is off") + "; --deep has no effect"
+
+    def _load_cards(self):
+        """The trained cards the model's path reads (garble head, word scorer and, under deep, the
+        deep detector's), loaded and checked now: a broken card is one clear error naming the
+        file, not a traceback mid-audit. Returns the garble head."""
+        from .garble import load_model
+        from .lm import LMUnavailable
+        from .wordscore import load_scorer
+
+        try:
+            load_scorer()
+            if self.deep:
+                from .detectors.deep import load_card
+
+                load_card()
+            return load_model()
+        except ValueError as e:
+            raise LMUnavailable(str(e)) from None
 
     def with_options(self, *, config=None, lm: bool = True, deep: bool | None = None) -> "Auditor":
         """This auditor for one run's options, sharing its glossaries, rules and model: another
