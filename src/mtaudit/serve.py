@@ -70,7 +70,15 @@ class Problem(Exception):
 def log(**fields) -> None:
     """One structured line on stderr (never article text: callers pass metadata only)."""
     fields = {"ts": round(time.time(), 3), **fields}
-    print(json.dumps(fields, ensure_ascii=False), file=sys.stderr, flush=True)
+    line = (json.dumps(fields, ensure_ascii=False) + "\n").encode("utf-8")
+    # one write of the whole line: print() writes the text and the newline separately, so lines
+    # of two threads (or worker processes) could interleave; a pipe keeps writes of up to
+    # PIPE_BUF (4 KiB) bytes whole
+    try:
+        sys.stderr.flush()
+        os.write(sys.stderr.fileno(), line)
+    except (AttributeError, OSError, ValueError):  # no real stderr (embedded, captured)
+        sys.stderr.write(line.decode("utf-8"))
 
 
 # --- the engine: one per worker process --------------------------------------------------------
