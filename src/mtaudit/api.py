@@ -257,18 +257,13 @@ class Auditor:
         model's verification dropped any (what the garble head's ``finding_rate`` was trained on)."""
         ctx = Context(doc, self.res)
         available = self._available
-        flu = None
-        if self.lm is not None:
-            from .fluency import Fluency
-
-            flu = Fluency(self.lm, excess_bits=self.excess_bits, reject_bits=self.reject_bits)
-            ctx.lm = self.lm_pass(doc)
+        ctx.lm = self.lm_pass(doc)
         findings = [f for mod in stage("detect", available) for f in mod.check(ctx)]
         findings = resolve_overlaps(findings, self.rules)
         findings = [f for f in findings if self.rules.get(f.code, Rule).requires <= available]
         unverified = list(findings)
-        if flu is not None:
-            findings = flu.verify(doc, findings, self.rules)
+        if self.lm is not None:
+            findings = self._fluency_pass.verify(doc, findings, self.rules)
         ctx.taken = Intervals((f.start, f.end) for f in findings)
         if "deep" in available:
             ctx.model = self.lm
@@ -283,9 +278,15 @@ class Auditor:
         audit runs it; None with the model off. Cached: after an audit of the same text it is free."""
         if self.lm is None:
             return None
+        return self._fluency_pass.run(doc, self._lm_outputs)
+
+    @cached_property
+    def _fluency_pass(self):
+        """The model's pass and fix verification (:class:`mtaudit.fluency.Fluency`), built once:
+        the model and both thresholds are fixed for an auditor."""
         from .fluency import Fluency
 
-        return Fluency(self.lm, excess_bits=self.excess_bits, reject_bits=self.reject_bits).run(doc, self._lm_outputs)
+        return Fluency(self.lm, excess_bits=self.excess_bits, reject_bits=self.reject_bits)
 
     def rules_only(self, findings: list[Finding]) -> list[Finding]:
         """The findings of rules that need nothing but the text (not the model: LMF001, ORD003)."""

@@ -24,8 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from . import lexicon, wordscore
-from .wordscore import unigram_bits
+from . import wordscore
 
 MODEL_FILE = Path(__file__).with_name("garble.json")
 #: The features, in the order the card's weights use.
@@ -55,22 +54,16 @@ def sentence_words(text: str, span: tuple[int, int], tokens: list[tuple[int, int
     """``[excess bits, zipf]`` of each word of one sentence (``tokens`` in sentence offsets): its
     bits in context minus its bits by frequency, and its frequency. The first word is left out (it
     is conditioned on nothing but the start of text)."""
-    s, e = span
-    ends = [b for _, b, _ in tokens]
-    out = []
-    for m in _WORD.finditer(text, s, e):
-        ws, we = m.start() - s, m.end() - s
-        if ws == 0:
-            continue
-        bits = 0.0
-        for k in range(bisect.bisect_right(ends, ws), len(tokens)):  # no copy of the tail per word
-            a, _end, x = tokens[k]
-            if a >= we:
-                break
-            bits += x
-        z = lexicon.zipf(m.group().lower())
-        out.append([bits - unigram_bits(z), z])
-    return out
+    return _excess_rows(wordscore.sentence_words(text, span, tokens), span[0])
+
+
+_ZIPF, _UNIGRAM = wordscore.FEATURES.index("zipf"), wordscore.FEATURES.index("unigram_bits")
+
+
+def _excess_rows(words: list[wordscore.Word], start: int) -> list[list[float]]:
+    """:func:`sentence_words` from the word scorer's words of a sentence that starts at ``start``
+    (one walk over the tokens serves both; the excess here takes the uncapped bits)."""
+    return [[w.raw_bits - w.features[_UNIGRAM], w.features[_ZIPF]] for w in words if w.start != start]
 
 
 def _quantile(xs: list[float], q: float) -> float:
@@ -146,11 +139,14 @@ def document_words(text: str, lm_output) -> tuple[list[list[list[float]]], list[
 def word_scores(text: str, spans, tokens) -> list[list[float]]:
     """Per sentence, the word scorer's probability for each word but the first (empty lists
     when no scorer is installed)."""
+    return _scores([wordscore.sentence_words(text, tuple(span), toks) for span, toks in zip(spans, tokens)])
+
+
+def _scores(words: list[list[wordscore.Word]]) -> list[list[float]]:
     scorer = wordscore.load_scorer()
     if scorer is None:
-        return [[] for _ in spans]
-    return [[scorer.probability(w.features) for w in wordscore.sentence_words(text, tuple(span), toks)[1:]]
-            for span, toks in zip(spans, tokens)]
+        return [[] for _ in words]
+    return [[scorer.probability(w.features) for w in ws[1:]] for ws in words]
 
 
 def word_score_features(ps: list[float]) -> dict[str, float]:
@@ -162,9 +158,11 @@ def word_score_features(ps: list[float]) -> dict[str, float]:
 def document_features(text: str, lm_output, findings=()) -> tuple[dict[str, float], list[dict[str, float]]]:
     """The article's features and each sentence's (the same features over that sentence);
     ``findings``: the findings a rules-only run makes on ``text``."""
-    words, bits, ntok = document_words(text, lm_output)
     spans = list(lm_output.spans)
-    ps = word_scores(text, spans, lm_output.tokens)
+    scored = [wordscore.sentence_words(text, tuple(span), toks) for span, toks in zip(spans, lm_output.tokens)]
+    words = [_excess_rows(ws, span[0]) for ws, span in zip(scored, spans)]  # one walk per sentence
+    bits, ntok = [sum(b for _, _, b in t) for t in lm_output.tokens], [len(t) for t in lm_output.tokens]
+    ps = _scores(scored)
     starts = sorted(f.start for f in findings)
     art = features_of(words, sum(bits), sum(ntok), {**text_features(text, spans, findings),
                                                     **word_score_features([p for s in ps for p in s])})

@@ -58,6 +58,8 @@ class Word:
     end: int
     text: str
     features: tuple[float, ...]
+    #: its tokens' bits, not capped at MAX_BITS (the garble features read them so)
+    raw_bits: float = 0.0
 
 
 def sentence_words(text: str, span: tuple[int, int], tokens: list[tuple[int, int, float]]) -> list[Word]:
@@ -74,25 +76,24 @@ def sentence_words(text: str, span: tuple[int, int], tokens: list[tuple[int, int
             if a >= we:
                 break
             bits, mx, n = bits + x, max(mx, x), n + 1
-        bits = min(bits, MAX_BITS)
         w = m.group()
         z = lexicon.zipf(w.lower())
         ub = unigram_bits(z)
-        raw.append((m.start(), m.end(), w, bits, ub, z, n, min(mx, MAX_BITS)))
+        raw.append((m.start(), m.end(), w, min(bits, MAX_BITS), ub, z, n, min(mx, MAX_BITS), bits))
     if not raw:
         return []
     excess = [r[3] - r[4] for r in raw]
     mean_excess = sum(excess) / len(excess)
     bpt = sum(min(x, MAX_BITS) for _, _, x in tokens) / max(1, len(tokens))
     out = []
-    for i, (a, b, w, bits, ub, z, n, mx) in enumerate(raw):
+    for i, (a, b, w, bits, ub, z, n, mx, uncapped) in enumerate(raw):
         first = i == 0
         feats = (bits, ub, excess[i], z, float(n), mx,
                  excess[i - 1] if i else 0.0, excess[i + 1] if i + 1 < len(raw) else 0.0,
                  raw[i - 1][3] if i else 0.0, raw[i + 1][3] if i + 1 < len(raw) else 0.0,
                  mean_excess, bpt, float(not first and w[:1].isupper()), float(first),
                  float(w.lower() in FUNCTION_WORDS), float(z == 0))
-        out.append(Word(a, b, w, feats))
+        out.append(Word(a, b, w, feats, uncapped))
     return out
 
 
