@@ -128,9 +128,12 @@ def test_deep_flags_unseen_round_trips_with_display_only_fixes():
         assert f["evidence"]["sentence_garble"] >= card.sentence_garble
     sig = rep["files"][0]["score"]["signature"]
     assert "+deep:" in sig and "+words:" in sig
-    # the default run has no deep findings
+    # the default run has no deep findings; its signature still names the word scorer (the
+    # garble head reads its scores), not the deep card
     r2 = run_cli("audit", *map(str, ROUND_TRIPS), "--format", "json", "--fail-on", "never")
     assert not [f for fo in json.loads(r2.stdout)["files"] for f in fo["findings"] if f["code"] == "LMD001"]
+    sig2 = json.loads(r2.stdout)["files"][0]["score"]["signature"]
+    assert "+words:" in sig2 and "+deep:" not in sig2
 
 
 @pytest.mark.lm

@@ -231,10 +231,13 @@ class Auditor:
         label += f"+{self.garble_model.signature}" if self.garble_model is not None else ""
         if self.deep:
             from .detectors.deep import load_card
-            from .wordscore import load_scorer
 
-            scorer = load_scorer()
-            label += f"+{load_card().signature}" + (f"+{scorer.signature}" if scorer is not None else "")
+            label += f"+{load_card().signature}"
+        from .wordscore import load_scorer
+
+        scorer = load_scorer()  # the garble head reads its scores, and the deep detector its marks
+        if scorer is not None and (self.garble_model is not None or self.deep):
+            label += f"+{scorer.signature}"
         return label
 
     def signature(self) -> str:
