@@ -109,7 +109,8 @@ def test_continuations_score_as_the_whole_text_does(lm_auditor):
 
 @pytest.mark.lm
 def test_deep_flags_unseen_round_trips_with_display_only_fixes():
-    r = run_cli("audit", *map(str, ROUND_TRIPS), "--deep", "--format", "json", "--fail-on", "never")
+    r = run_cli("audit", *map(str, ROUND_TRIPS), "--deep", "--format", "json", "--fail-on", "never",
+                "--fail-on-garble", "never")  # the findings are under test here, not the gate
     assert r.returncode == 0, r.stderr
     rep = json.loads(r.stdout)
     deep = []

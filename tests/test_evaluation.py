@@ -133,6 +133,19 @@ def test_gate_metrics_count_each_side_by_domain_and_threshold():
     assert m["thresholds"]["model"]["threshold"] == 0.8
 
 
+def test_gate_metrics_read_a_register_threshold_at_each_texts_register():
+    from mtaudit.evaluation import gate_metrics
+    from mtaudit.garble import RegisterThreshold
+
+    # (text, reference, domain, text formal, reference formal)
+    pairs = [(0.6, 0.55, "news", True, True), (0.6, 0.55, "social", False, False), (0.95, 0.2, "social", False, True)]
+    m = gate_metrics(pairs, {"model": RegisterThreshold(formal=0.5, other=0.9)})
+    d = m["thresholds"]["model"]
+    assert d["threshold"] == {"formal": 0.5, "other": 0.9}
+    assert d["by_domain"]["news"] == {"texts": 1, "garbled_fail": 1, "reference_fail": 1}
+    assert d["by_domain"]["social"] == {"texts": 2, "garbled_fail": 1, "reference_fail": 0}
+
+
 @pytest.mark.lm
 def test_eval_scores_the_word_scorer_word_by_word(lm_auditor, auditor):
     """With the model on, `mtaudit eval` gives the word scorer's ROC AUC against the gold spans

@@ -20,7 +20,9 @@ def card(**over):
 
 
 @pytest.mark.parametrize("bad", [{"features": ["nope"] + list(FEATURES[1:])}, {"coef": [1.0]},
-                                 {"threshold": 1.5}, {"threshold": 0}])
+                                 {"threshold": 1.5}, {"threshold": 0}, {"formal_threshold": 1.0},
+                                 {"formal": {"person_rate": 0.02}}, {"formal": {"words": 100, "nope": 1}},
+                                 {"formal": [0.02]}])
 def test_a_bad_card_is_refused(bad):
     with pytest.raises(ValueError):
         GarbleModel.from_dict(card(**bad))
@@ -78,6 +80,41 @@ def test_gate_verdicts():
     assert gate(_R(0.95), rank=99, garble_threshold=None) == "pass"  # --fail-on-garble never
 
 
+FORMAL = {"person_rate": 0.02, "web_mark_rate": 0.0, "lower_start_rate": 0.0, "words": 100}
+
+
+def test_formal_register_reads_the_cards_bars():
+    m = GarbleModel.from_dict(card(formal=FORMAL, formal_threshold=0.5, threshold=0.9))
+    prose = {"person_rate": 0.01, "web_mark_rate": 0.0, "lower_start_rate": 0.0}
+    assert m.is_formal(prose, 300)
+    assert not m.is_formal(prose, 99)  # too short to read the register from
+    assert not m.is_formal({**prose, "person_rate": 0.03}, 300)
+    assert not m.is_formal({**prose, "web_mark_rate": 0.01}, 300)
+    assert not m.is_formal({**prose, "lower_start_rate": 0.2}, 300)
+    assert m.default_threshold.at(True) == 0.5 and m.default_threshold.at(False) == 0.9
+    assert m.signature.endswith("@0.9/0.5")
+    plain = GarbleModel.from_dict(card(threshold=0.9))  # a card without the register: one bar
+    assert not plain.is_formal(prose, 300) and plain.default_threshold.at(True) == 0.9
+    assert plain.signature.endswith("@0.9")
+
+
+class _RF(_R):
+    def __init__(self, garble, formal):
+        super().__init__(garble)
+        self.garble_formal = formal
+
+
+def test_the_default_gate_reads_the_articles_register():
+    from mtaudit.garble import RegisterThreshold
+    from mtaudit.runner import gate
+
+    t = RegisterThreshold(formal=0.5, other=0.9)
+    formal, chatty = _RF(0.7, True), _RF(0.7, False)
+    assert gate(formal, rank=99, garble_threshold=t) == "fail" and formal.garble_threshold == 0.5
+    assert gate(chatty, rank=99, garble_threshold=t) == "pass" and chatty.garble_threshold == 0.9
+    assert gate(_RF(0.7, None), rank=99, garble_threshold=t) == "pass"  # no model: not formal
+
+
 @pytest.mark.parametrize("value", ["1.5", "-0.1", "nan", "often", "0"])
 def test_bad_fail_on_garble_is_a_usage_error(tmp_path, value):
     r = run_cli("audit", SAMPLE, "--no-lm", "--fail-on-garble", value)
@@ -118,6 +155,7 @@ def test_the_gate_fails_on_garble_alone_and_can_be_turned_off(tmp_path):
     r = run_cli("audit", SAMPLE, "--format", "json", "--fail-on", "never", "--fail-on-garble", "never")
     f = json.loads(r.stdout)["files"][0]
     assert r.returncode == 0 and f["gate"] == "pass" and 0 < f["garble"] < 1
+    assert f["register"] == "formal"  # a news article of 816 words, third person throughout
     assert all(0 <= s["garble"] <= 1 for s in f["sentences"])
     just_under = f"{max(1e-4, f['garble'] * 0.99):.6f}"
     r = run_cli("audit", SAMPLE, "--format", "json", "--fail-on", "never", "--fail-on-garble", just_under)
@@ -172,7 +210,7 @@ def test_news_threshold_from_the_card_or_the_general_one():
     with_news = GarbleModel.from_dict({**d, "news_threshold": 0.6})
     assert garble_threshold_of("news", None, lambda: with_news) == 0.6
     assert garble_threshold_of(None, "news", lambda: with_news) == 0.6
-    assert garble_threshold_of("model", "news", lambda: with_news) == 0.97
+    assert garble_threshold_of("model", "news", lambda: with_news).at(False) == 0.97
     assert garble_threshold_of("news", None, lambda: GarbleModel.from_dict(d)) == 0.97
     assert garble_threshold_of("news", None, None) is None
     with pytest.raises(ValueError, match="news_threshold"):

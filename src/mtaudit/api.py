@@ -32,6 +32,9 @@ class Report:
     #: the probability that the article is unedited machine translation (None: the model is off)
     garble: float | None = None
     garble_ignored: bool = False  # <!-- mtaudit: ignore-garble --> in the article
+    #: whether the article reads as formal prose, which the default garble gate holds to a lower
+    #: bar (None: the model is off)
+    garble_formal: bool | None = None
     #: "pass" or "fail": the verdict under the run's --fail-on and --fail-on-garble (set by the run)
     gate: str | None = None
     #: the garble score at which this article fails (set with the verdict; None: no garble gate)
@@ -68,6 +71,8 @@ class Report:
         d["words"] = self.words
         d["score"] = self.score.to_dict() if self.score else None
         d["garble"] = self.garble
+        if self.garble_formal is not None:
+            d["register"] = "formal" if self.garble_formal else "informal"
         if self.garble_ignored:
             d["garble_ignored"] = True
         if self.gate is not None:
@@ -334,7 +339,7 @@ class Auditor:
         prose = mask(text, fmt)  # same length as text: offsets refer to the original
         doc = Document(prose, path)
         findings, lm_out, unverified = self._check(doc)
-        sentences, bpt, garble = self._fluency(doc, lm_out, unverified)
+        sentences, bpt, garble, formal = self._fluency(doc, lm_out, unverified)
         for f in findings:
             f.text = text[f.start:f.end]
         findings = [f for f in findings if self.config.wants(f.selector)]
@@ -350,23 +355,26 @@ class Auditor:
         score = mqm_score(findings, doc.words, self.signature())
         score.fluency_bits_per_token = bpt
         return Report(path=path, text=text, findings=findings, words=doc.words, score=score,
-                      sentences=sentences, unused_suppressions=unused, garble=garble,
+                      sentences=sentences, unused_suppressions=unused, garble=garble, garble_formal=formal,
                       garble_ignored=bool(sup is not None and sup.ignore_garble))
 
-    def _fluency(self, doc: Document, lm_out, findings) -> tuple[list[dict] | None, float | None, float | None]:
-        """Sentence fluency, the article's bits per token and its garble score (None without the
-        model); ``findings``: the detectors', before the model's verification and the
-        configuration's selection (as the head was trained; a selection does not move the score)."""
+    def _fluency(self, doc: Document, lm_out, findings) -> tuple[list[dict] | None, float | None, float | None,
+                                                                 bool | None]:
+        """Sentence fluency, the article's bits per token, its garble score and whether it reads
+        as formal prose (None without the model); ``findings``: the detectors', before the model's
+        verification and the configuration's selection (as the head was trained; a selection does
+        not move the score)."""
         if lm_out is None:
-            return None, None, None
+            return None, None, None, None
         if self.garble_model is None:
-            return [dict(s) for s in lm_out.sentences], lm_out.bits_per_token, None
+            return [dict(s) for s in lm_out.sentences], lm_out.bits_per_token, None, None
         from .garble import document_features
 
         art, sents = document_features(doc.text, lm_out, findings)
         sentences = [{**s, "garble": round(self.garble_model.probability(f), 4)}
                      for s, f in zip(lm_out.sentences, sents)]
-        return sentences, lm_out.bits_per_token, round(self.garble_model.probability(art), 4)
+        return (sentences, lm_out.bits_per_token, round(self.garble_model.probability(art), 4),
+                self.garble_model.is_formal(art, doc.words))
 
     def audit_file(self, path: str | Path, input_format: str | None = None) -> Report:
         try:

@@ -102,7 +102,7 @@ def audit(
     input_format: InputFormat = INPUT_OPT,
     fail_on: Optional[FailOn] = FAIL_OPT,
     deep: bool = DEEP_OPT,
-    fail_on_garble: Optional[str] = typer.Option(None, "--fail-on-garble", help="Fail an article whose garble score (with the LM) is at least this probability; 'model' (default: the calibrated threshold), 'news' (the threshold calibrated on news alone) or 'never'."),
+    fail_on_garble: Optional[str] = typer.Option(None, "--fail-on-garble", help="Fail an article whose garble score (with the LM) is at least this probability; 'model' (default: the calibrated thresholds, lower for formal prose), 'news' (the threshold calibrated on news alone) or 'never'."),
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="Ignore findings recorded in this baseline file."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Worker processes (each loads the model once)."),
     threads: Optional[int] = typer.Option(None, "--threads", help="Torch threads per worker (default: cores / jobs)."),

@@ -9,7 +9,7 @@ it. Unknown keys are an error that names the key.
 select = ["NAM", "CLQ"]        # code prefixes to report (default: all)
 ignore = ["UNK001"]            # code prefixes to drop
 fail-on = "major"              # minor, major, critical, never
-fail-on-garble = 0.9           # a probability, "model" (the calibrated default), "news" or "never"
+fail-on-garble = 0.9           # a probability, "model" (the calibrated default, by register), "news" or "never"
 glossaries = ["names.tsv"]     # extra glossaries, relative to this file
 lm = "auto"                    # on, off, auto
 lm-excess-bits = 14.0          # LMF001 threshold

@@ -350,7 +350,7 @@ def evaluate(auditor, gold_paths, *, clean_dir=None, mqm_path=None, baselines=Tr
     all_counts, cat_counts, code_counts = [], defaultdict(Counter), defaultdict(Counter)
     split_counts, pivot_counts = defaultdict(list), defaultdict(list)
     base_counts = defaultdict(list)
-    pairs = []  # (garble of the text, garble of its reference, domain) for the gate
+    pairs = []  # (garble of the text, of its reference, domain, each formal or not) for the gate
     word_rows: list[tuple[float, int]] = []  # (word score, in a gold span) for the word-level AUC
     for gp in gold_paths:
         g = load_gold(gp)
@@ -373,8 +373,10 @@ def evaluate(auditor, gold_paths, *, clean_dir=None, mqm_path=None, baselines=Tr
             entry["reference"] = reference_metrics(g.text, ref_text, rep.findings)
             if rep.garble is not None:
                 entry["garble"] = rep.garble
-                entry["reference_garble"] = auditor.audit_text(ref_text, str(g.ref_path)).garble
-                pairs.append((rep.garble, entry["reference_garble"], g.meta.get("domain") or "?"))
+                ref_rep = auditor.audit_text(ref_text, str(g.ref_path))
+                entry["reference_garble"] = ref_rep.garble
+                pairs.append((rep.garble, ref_rep.garble, g.meta.get("domain") or "?",
+                              rep.garble_formal, ref_rep.garble_formal))
         ev.files.append(entry)
         if baselines:
             _run_baselines(auditor, g, len(finds), base_counts)
@@ -408,7 +410,7 @@ def evaluate(auditor, gold_paths, *, clean_dir=None, mqm_path=None, baselines=Tr
             ev.baselines[name] = {"status": "ran", **prf(_sum(cl))}
     ev.words = _word_metrics(word_rows)
     if pairs and auditor.garble_model is not None:
-        ev.gate = gate_metrics(pairs, {"model": auditor.garble_model.threshold,
+        ev.gate = gate_metrics(pairs, {"model": auditor.garble_model.default_threshold,
                                        "news": auditor.garble_model.news_threshold})
     if clean_dir is not None:
         ev.clean = clean_corpus(auditor, clean_dir, with_hunspell=baselines and hunspell_available())
@@ -446,19 +448,23 @@ def _word_rows(auditor, g) -> list[tuple[float, int]]:
     return out
 
 
-def gate_metrics(pairs: list[tuple[float, float, str]], thresholds: dict[str, float]) -> dict:
+def gate_metrics(pairs: list[tuple], thresholds: dict) -> dict:
     """The garble gate on labelled texts and their references (``(garble, reference garble,
-    domain)``): ROC AUC, and at each named threshold how many of each side fail, by domain."""
-    scores = [p for g, r, _ in pairs for p in (g, r)]
+    domain[, text formal, reference formal])``): ROC AUC, and at each named threshold (a
+    probability or a :class:`~mtaudit.garble.RegisterThreshold`, read at each text's register)
+    how many of each side fail, by domain."""
+    pairs = [tuple(p) + (False, False)[len(p) - 3:] for p in pairs]
+    scores = [p for g, r, *_ in pairs for p in (g, r)]
     labels = [y for _ in pairs for y in (1, 0)]
     out = {"texts": len(pairs), "roc_auc": round(roc_auc(scores, labels), 4), "thresholds": {}}
     for name, t in thresholds.items():
+        at = t.at if hasattr(t, "at") else (lambda _formal, t=t: t)
         by = {}
-        for dom in sorted({d for *_, d in pairs}) + ["all"]:
-            sel = [(g, r) for g, r, d in pairs if dom in ("all", d)]
-            by[dom] = {"texts": len(sel), "garbled_fail": sum(g >= t for g, _ in sel),
-                       "reference_fail": sum(r >= t for _, r in sel)}
-        out["thresholds"][name] = {"threshold": t, "by_domain": by}
+        for dom in sorted({p[2] for p in pairs}) + ["all"]:
+            sel = [p for p in pairs if dom in ("all", p[2])]
+            by[dom] = {"texts": len(sel), "garbled_fail": sum(g >= at(gf) for g, _, _, gf, _ in sel),
+                       "reference_fail": sum(r >= at(rf) for _, r, _, _, rf in sel)}
+        out["thresholds"][name] = {"threshold": t.to_dict() if hasattr(t, "to_dict") else t, "by_domain": by}
     return out
 
 

@@ -178,6 +178,27 @@ def _words(text: str) -> int:
     return len(text.split())  # as Document.words counts them
 
 
+#: The bars of the formal register, in the card's ``formal`` table: most of each informal-writing
+#: rate (:func:`style_features`) and the fewest words.
+FORMAL_BARS = ("person_rate", "web_mark_rate", "lower_start_rate", "words")
+
+
+@dataclass(frozen=True)
+class RegisterThreshold:
+    """A garble threshold by register: ``formal`` for an article in the formal register, ``other``
+    for the rest. Formal prose (news, reports) is read at a lower bar, because clean formal
+    writing rarely reads as garbled; chat, talks and posts surprise the model by themselves."""
+
+    formal: float
+    other: float
+
+    def at(self, formal: bool | None) -> float:
+        return self.formal if formal else self.other
+
+    def to_dict(self) -> dict[str, float]:
+        return {"formal": self.formal, "other": self.other}
+
+
 @dataclass(frozen=True)
 class GarbleModel:
     """A logistic head over standardised features, as trained and saved by scripts/train_garble.py."""
@@ -192,6 +213,12 @@ class GarbleModel:
     card: dict
     #: the threshold calibrated on news alone (``--fail-on-garble news``); the general one if absent
     news_threshold: float = 0.0
+    #: the default gate's threshold for an article in the formal register (:meth:`is_formal`);
+    #: the general one if absent
+    formal_threshold: float = 0.0
+    #: the bars an article meets to count as formal: at most ``person_rate``, ``web_mark_rate``
+    #: and ``lower_start_rate`` and at least ``words`` words (none: no article is formal)
+    formal: tuple[tuple[str, float], ...] = ()
 
     @classmethod
     def from_dict(cls, d: dict) -> GarbleModel:
@@ -201,16 +228,38 @@ class GarbleModel:
         for key in ("mean", "scale", "coef"):
             if len(d[key]) != len(feats):
                 raise ValueError(f"{key} has {len(d[key])} values for {len(feats)} features")
-        for key in ("threshold", "news_threshold"):
+        for key in ("threshold", "news_threshold", "formal_threshold"):
             if key in d and not 0 < float(d[key]) < 1:
                 raise ValueError(f"{key} must lie between 0 and 1")
+        formal = d.get("formal") or {}
+        if not isinstance(formal, dict) or set(formal) - set(FORMAL_BARS) or \
+                (formal and set(formal) != set(FORMAL_BARS)):
+            raise ValueError(f"formal must give each of {', '.join(FORMAL_BARS)}")
         return cls(feats, tuple(map(float, d["mean"])), tuple(map(float, d["scale"])), tuple(map(float, d["coef"])),
                    float(d["intercept"]), float(d["threshold"]), str(d["manifest_sha256"]), d,
-                   float(d.get("news_threshold", d["threshold"])))
+                   float(d.get("news_threshold", d["threshold"])),
+                   float(d.get("formal_threshold", d["threshold"])),
+                   tuple((k, float(formal[k])) for k in FORMAL_BARS if k in formal))
 
     @property
     def signature(self) -> str:
-        return f"garble:{self.manifest_sha256[:8]}@{self.threshold:g}"
+        formal = f"/{self.formal_threshold:g}" if self.formal else ""
+        return f"garble:{self.manifest_sha256[:8]}@{self.threshold:g}{formal}"
+
+    def is_formal(self, feats: dict[str, float], words: int) -> bool:
+        """Whether an article with these features and ``words`` words is in the formal register:
+        long enough, and at most the card's rates of first and second person, web marks and
+        sentences starting in lower case."""
+        if not self.formal:
+            return False
+        bars = dict(self.formal)
+        return words >= bars["words"] and all(feats[k] <= bars[k] for k in FORMAL_BARS if k != "words")
+
+    @property
+    def default_threshold(self) -> RegisterThreshold:
+        """The default gate (``--fail-on-garble model``): a formal article at
+        ``formal_threshold``, any other at ``threshold``."""
+        return RegisterThreshold(self.formal_threshold if self.formal else self.threshold, self.threshold)
 
     def probability(self, feats: dict[str, float]) -> float:
         z = self.intercept + sum(c * (feats[f] - m) / s for f, m, s, c in

@@ -130,7 +130,7 @@ class Runner:
 
         return cli_value or self.config(path).fail_on or defaults.FAIL_ON
 
-    def garble_threshold(self, path: str | None, cli_value) -> float | None:
+    def garble_threshold(self, path: str | None, cli_value):
         """The garble score at or above which ``path`` fails the gate (None: the garble gate is
         off, by choice, without the model or without a trained head)."""
         from .garble import load_model
@@ -139,10 +139,10 @@ class Runner:
         return garble_threshold_of(cli_value, self.config(path).fail_on_garble, load_model)
 
 
-def garble_threshold_of(value, configured, model) -> float | None:
+def garble_threshold_of(value, configured, model):
     """The garble gate's threshold: the run's ``value``, else the configuration's, else the
-    default; "model" is the card's threshold, "news" its threshold for news articles (``model``: a
-    callable giving the card, or None),
+    default; "model" is the card's register-aware default (a :class:`~mtaudit.garble.RegisterThreshold`),
+    "news" its threshold for news articles (``model``: a callable giving the card, or None),
     "never" (or no card) turns the garble gate off."""
     from . import defaults
 
@@ -154,13 +154,17 @@ def garble_threshold_of(value, configured, model) -> float | None:
         card = model() if model is not None else None
         if card is None:
             return None
-        return card.news_threshold if v == "news" else card.threshold
+        return card.news_threshold if v == "news" else card.default_threshold
     return float(v)
 
 
-def gate(report, rank: int, garble_threshold: float | None) -> str:
+def gate(report, rank: int, garble_threshold) -> str:
     """An article's verdict: it fails on a finding at or above ``rank``, or on its garble score
-    (the threshold is kept on the report, for the reporters' article-level result)."""
+    at ``garble_threshold`` (a probability, a :class:`~mtaudit.garble.RegisterThreshold` read at
+    the article's register, or None); the threshold that applies is kept on the report, for the
+    reporters' article-level result."""
+    if hasattr(garble_threshold, "at"):
+        garble_threshold = garble_threshold.at(report.garble_formal)
     report.garble_threshold = garble_threshold
     if report.error:
         return "fail"

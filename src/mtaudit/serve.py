@@ -120,7 +120,7 @@ class Engine:
         return {"version": __version__, "signature": a.signature(), "glossary": a.glossary.digest,
                 "model": a.lm.name if a.lm is not None else None, "lm": a.lm_label,
                 "fail_on": self.config.fail_on or defaults.FAIL_ON,
-                "garble_threshold": self._threshold(None)}
+                **_threshold_fields(self._threshold(None))}
 
     # per request ----------------------------------------------------------------------------
     def view(self, options: dict):
@@ -147,7 +147,7 @@ class Engine:
             a = a.with_options(config=cfg, lm=lm != "off", deep=deep)
         return a
 
-    def _threshold(self, value) -> float | None:
+    def _threshold(self, value):
         from .runner import garble_threshold_of
 
         gm = self.auditor.garble_model
@@ -599,3 +599,11 @@ def serve(settings: ServeSettings) -> None:
     uvicorn.run("mtaudit.serve:app_from_env", factory=True, host=settings.host, port=settings.port,
                 workers=settings.workers, log_level="warning", access_log=False,
                 timeout_graceful_shutdown=int(settings.timeout_s) + 5)
+
+
+def _threshold_fields(t) -> dict:
+    """The default garble gate for /version: ``garble_threshold`` (the general one) and, when
+    formal articles are read at their own bar, ``garble_threshold_formal``."""
+    if hasattr(t, "at"):
+        return {"garble_threshold": t.other, "garble_threshold_formal": t.formal}
+    return {"garble_threshold": t}

@@ -71,7 +71,9 @@ def tables(ev) -> list[tuple[str, list[str], list[list[str]]]]:
         rows = []
         for name, d in gate["thresholds"].items():
             for dom, c in d["by_domain"].items():
-                rows.append([f"{name} ({d['threshold']:g})", dom, str(c["texts"]),
+                t = d["threshold"]
+                t = f"formal {t['formal']:g}, other {t['other']:g}" if isinstance(t, dict) else f"{t:g}"
+                rows.append([f"{name} ({t})", dom, str(c["texts"]),
                              f"{c['garbled_fail']}/{c['texts']}", f"{c['reference_fail']}/{c['texts']}"])
         out.append((f"The garble gate: each text against its reference (ROC AUC {gate['roc_auc']:.3f})",
                     ["--fail-on-garble", "domain", "texts", "texts failing", "references failing"], rows))
