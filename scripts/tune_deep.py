@@ -53,6 +53,26 @@ def run_candidates(text: str, auditor, card) -> list[dict]:
     return out
 
 
+def _garble_head() -> str:
+    """The garble head the candidates' sentence scores came from (its signature)."""
+    from mtaudit.garble import load_model
+
+    m = load_model()
+    return m.signature if m is not None else "none"
+
+
+def _rescore_sentences(text: str, auditor, cands: list[dict]) -> list[dict]:
+    """``cands`` with each sentence's garble score from the current head (one model pass; the
+    candidates' own gains do not depend on the head)."""
+    from mtaudit.document import Document
+
+    doc = Document(text)
+    findings, lm_out, unverified = auditor._check(doc)
+    garble = auditor._sentence_garble(doc, lm_out, auditor.rules_only(unverified))
+    by_start = {a: round(g, 4) for (a, _), g in zip(lm_out.spans, garble)}
+    return [{**c, "sentence_garble": by_start[c["sentence"]]} for c in cands]
+
+
 def _inside(c, spans) -> int:
     """The index of the gold span that holds at least half of the candidate, or -1."""
     for i, (a, b) in enumerate(spans):
@@ -81,12 +101,13 @@ def collect(n_docs: int) -> list[dict]:
     chosen = docs[::step][:n_docs]
     auditor = None
     rows = []
+    head = _garble_head()
     for n, d in enumerate(chosen):
         pivot = TRAIN_PIVOTS[n % len(TRAIN_PIVOTS)]
         base = ROOT / "build" / "roundtrip" / pivot / d["id"].replace("/", "__")
         for kind in ("rt", "clean"):
             rid = f"{pivot}:{d['id']}:{kind}"
-            if rid not in cached:
+            if rid not in cached or cached[rid].get("garble") != head:
                 if auditor is None:
                     auditor = Auditor(lm="on")
                 if kind == "rt":
@@ -94,13 +115,16 @@ def collect(n_docs: int) -> list[dict]:
                     text, spans = g.text, [(s["start"], s["end"]) for s in g.spans]
                 else:
                     text, spans = (SHARED / d["path"]).read_text(encoding="utf-8-sig"), []
-                cands = run_candidates(text, auditor, card)
-                for c in cands:
-                    c["gold"] = _inside(c, spans)
-                cached[rid] = {"card": key, "id": rid, "kind": kind, "words": len(text.split()),
+                if rid in cached:  # the garble head changed: only the sentences' scores move
+                    cands = _rescore_sentences(text, auditor, cached[rid]["candidates"])
+                else:
+                    cands = run_candidates(text, auditor, card)
+                    for c in cands:
+                        c["gold"] = _inside(c, spans)
+                cached[rid] = {"card": key, "garble": head, "id": rid, "kind": kind, "words": len(text.split()),
                                "gold": len(spans), "candidates": cands}
                 CACHE.parent.mkdir(parents=True, exist_ok=True)
-                with open(CACHE, "a", encoding="utf-8") as fh:
+                with open(CACHE, "a", encoding="utf-8") as fh:  # a later line of an id wins
                     fh.write(json.dumps(cached[rid]) + "\n")
             rows.append(cached[rid])
         print(f"  {n + 1}/{len(chosen)} documents", file=sys.stderr, flush=True)
