@@ -377,7 +377,9 @@ def test_with_the_model_audit_gives_the_cli_findings_garble_and_gate():
         assert st == 200 and [_key(f) for f in got["findings"]] == [_key(f) for f in want["findings"]]
         # bf16 scores depend slightly on which sentences share a batch (the CLI process may hold cached ones)
         assert abs(got["garble"] - want["garble"]) < 0.01 and got["gate"] == want["gate"]
+        assert got["register"] == want["register"] == "formal"
         v = json.loads(request(s.url + "/version")[2])
         assert v["model"] and v["garble_threshold"] is not None and "garble:" in v["lm"]
+        assert 0 < v["garble_threshold_formal"] <= v["garble_threshold"]
     finally:
         s.stop()
