@@ -46,7 +46,8 @@ class GarbledName(Rule):
     Flags an unknown capitalised word that is close to a canonical name: a
     half-translated name (Southzha, from Sudzha read as Italian "Sud" =
     south), a misspelt country (Ucraine) or another transliteration
-    (Charkiw, Selenskyj).
+    (Charkiw, Selenskyj). A word with a digit (a code, or a placeholder such
+    as ORGANIZATION4) is not read as a name.
 
     ## Why is this bad
     A reader cannot look the place or person up, and the article looks
@@ -171,7 +172,8 @@ def check(ctx: Context):
             parts = [word] if "-" not in word else [p for p in word.split("-")]
             offset = s
             for part in parts:
-                hit = idx.fuzzy(part) if part[:1].isupper() else None
+                # a word with a digit is a code or a placeholder (ORGANIZATION4), not a spelt name
+                hit = idx.fuzzy(part) if part[:1].isupper() and not any(c.isdigit() for c in part) else None
                 if hit is not None and hit.entry.type == "person" and _other_first_name(ctx, text, s, hit.entry):
                     hit = None  # Wang Yining is somebody else, not a garbled Xi Jinping
                 if hit is not None:
