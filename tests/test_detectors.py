@@ -60,7 +60,7 @@ def test_fixture(request, code, section, line, needs_lm):
     auditor = request.getfixturevalue("lm_auditor" if needs_lm else "auditor")
     text, expected = unmark(line)
     report = auditor.audit_text(text)
-    got = [(f.start, f.end) for f in report.findings if f.code == code]
+    got = [f.matched or (f.start, f.end) for f in report.findings if f.code == code]  # the phrase matched
     if section == "hit":
         assert expected, "a hit line must mark at least one span"
         assert got == expected, f"{code} flagged {[text[s:e] for s, e in got]}, expected {[text[s:e] for s, e in expected]}"

@@ -1,3 +1,5 @@
+import pytest
+
 from mtaudit.fixes import apply_fixes
 from mtaudit.model import Applicability, Category, Severity, make_finding
 
@@ -44,14 +46,49 @@ def test_deletion():
 
 def test_pattern_numbers_come_out_in_english_notation(auditor):
     """A pattern rewrite that carries a number converts its notation too (#num)."""
-    r = auditor.audit_text("The festival cost 5,2 millions of euros and 11.000 persons came.")
-    sugg = {f.text: f.fixes[0].replacement for f in r.findings if f.code == "CLQ002"}
-    assert sugg == {"5,2 millions of euros": "5.2 million euros", "11.000 persons": "11,000 people"}
+    text = "The festival cost 5,2 millions of euros and 11.000 persons came."
+    r = auditor.audit_text(text)
+    found = [f for f in r.findings if f.code == "CLQ002"]
+    assert [text[slice(*f.matched)] if f.matched else f.text for f in found] == ["5,2 millions of euros", "11.000 persons"]
+    # each finding spans what its fix changes, numbers whole: "5,2 millions of" -> "5.2 million"
+    assert [(f.text, f.fixes[0].replacement) for f in found] == [("5,2 millions of", "5.2 million"),
+                                                                ("11.000 persons", "11,000 people")]
+    assert apply_fixes(text, found, unsafe=True)[0] == "The festival cost 5.2 million euros and 11,000 people came."
+
+
+@pytest.mark.parametrize("orig, rep, part", [
+    ("one from the most", "one of the most", ("from", "of")),
+    ("at at", "at", (" at", "")),
+    ("The the", "The", (" the", "")),
+    ("the Saturday", "Saturday", ("the ", "")),
+    ("said, ", "said ", (",", "")),
+    ("ceased the fire", "ceasefire", ("ceased the fire", "ceasefire")),  # nothing shared word by word
+    ("Trump president", "President Trump", ("Trump president", "President Trump")),
+    ("of 34 years", "34", ("of 34 years", "34")),
+    ("5,2 millions", "5.2 million", ("5,2 millions", "5.2 million")),  # a number is never cut
+    ("in the next weeks", "in the coming weeks", ("next", "coming")),
+    ("go to there", "go there", ("to ", "")),
+])
+def test_narrowest_edit_cuts_between_words_and_gives_the_same_text(orig, rep, part):
+    from mtaudit.fixes import narrowest_edit
+
+    a, b, (r,) = narrowest_edit(orig, [rep])
+    assert (orig[a:b], r) == part
+    assert orig[:a] + r + orig[b:] == rep
+
+
+def test_narrowest_edit_keeps_what_every_replacement_shares():
+    from mtaudit.fixes import narrowest_edit
+
+    orig, reps = "one from the most", ["one of the most", "one among the most"]
+    a, b, parts = narrowest_edit(orig, reps)
+    assert orig[a:b] == "from" and parts == ["of", "among"]
+    assert narrowest_edit("a b", []) == (0, 3, [])
 
 
 def _calque_rewrites(tmp_path, rows: list[str], cases: dict[str, str]) -> None:
     """Audit each case text with only the given calques.tsv rows; its CLQ001 finding's top
-    suggestion must be the wanted rewrite."""
+    suggestion, read over the whole phrase the rule matched, must be the wanted rewrite."""
     from mtaudit.api import Auditor
 
     g = tmp_path / "calques.tsv"
@@ -60,7 +97,13 @@ def _calque_rewrites(tmp_path, rows: list[str], cases: dict[str, str]) -> None:
     a = Auditor(lm="off", builtin_glossaries=False, glossaries=[g])
     for text, want in cases.items():
         r = a.audit_text(text)
-        assert [f.suggestions[0] for f in r.findings if f.code == "CLQ001"] == [want], text
+        assert [_over_match(text, f) for f in r.findings if f.code == "CLQ001"] == [want], text
+
+
+def _over_match(text: str, f) -> str:
+    """The top suggestion as a rewrite of the whole phrase matched (a finding may span less)."""
+    a, b = f.matched or (f.start, f.end)
+    return text[a:f.start] + f.suggestions[0] + text[f.end:b]
 
 
 def test_verb_forms_follow_the_matched_form(tmp_path):
@@ -101,7 +144,10 @@ def test_untranslated_word_inside_a_rewrite_is_not_reported_twice(auditor):
     """A source word inside a calque or pattern finding belongs to that finding, which carries
     the fix: '6 milliards' is one CLQ002 finding, not also UNK002's 'milliards'."""
     r = auditor.audit_text("The port cost 6 milliards of euros, his homologue said.")
-    assert [(f.code, f.text) for f in r.findings] == [("CLQ002", "6 milliards of"), ("CLQ001", "his homologue")]
+    text = r.text
+    assert [(f.code, text[slice(*(f.matched or (f.start, f.end)))]) for f in r.findings] == \
+        [("CLQ002", "6 milliards of"), ("CLQ001", "his homologue")]
+    assert [f.text for f in r.findings] == ["milliards of", "homologue"]  # what each fix changes
 
 
 def test_with_options_shares_the_loaded_state_and_leaves_the_auditor_alone(auditor):

@@ -89,3 +89,27 @@ def test_a_baseline_entry_accepts_the_garble_score(report, tmp_path):
     stale = bl.apply(entries, [report])
     assert not stale and report.garble_ignored
     assert gate(report, fail_rank("never"), 0.9) == "pass"
+
+
+def test_a_formal_article_is_held_to_the_formal_bar_and_the_outputs_say_so(auditor):
+    """The default gate reads the register: the same score fails formal prose at its lower bar
+    and passes an informal text; the terminal report and the CI message name the bar."""
+    from mtaudit.garble import RegisterThreshold
+    from mtaudit.reporters.text import render_text
+
+    t = RegisterThreshold(formal=0.5, other=0.9)
+    verdicts = {}
+    for formal in (True, False):
+        r = auditor.audit_text(TEXT, "article.txt")
+        r.garble, r.garble_formal = 0.7, formal
+        r.sentences = [{"start": 0, "end": 26, "bits_per_token": 5.0, "garble": 0.7}]
+        verdicts[formal] = gate(r, fail_rank("never"), t)
+        out = io.StringIO()
+        render_text([r], out, color=False)
+        assert ("formal prose; gate at 0.50" if formal else "informal or short; gate at 0.90") in out.getvalue()
+        assert r.to_dict()["register"] == ("formal" if formal else "informal")
+        if formal:
+            gh = io.StringIO()
+            render_github([r], gh)
+            assert "garble 0.700 >= 0.500 (the bar for formal prose)" in gh.getvalue()
+    assert verdicts == {True: "fail", False: "pass"}

@@ -10,7 +10,7 @@ from typing import Any
 from . import defaults
 from .detectors import Context, Resources, Rule, all_rules, stage
 from .document import Document, InputError, content_hash, read_text
-from .fixes import apply_fixes
+from .fixes import apply_fixes, narrow_finding
 from .glossary import load as load_glossary
 from .model import Finding
 from .scoring import Score, mqm_score, signature
@@ -278,6 +278,9 @@ class Auditor:
             ctx.sentence_garble = self._sentence_garble(doc, ctx.lm, self.rules_only(unverified))
         after = [f for mod in stage("after-verify", available) for f in mod.check(ctx)]
         findings += after
+        # the rules that say so report only the words their fixes change (the phrase they matched
+        # stays in ``matched``); after verification, which scores the same edited text either way
+        findings = [narrow_finding(doc.text, f) if self.rules.get(f.code, Rule).narrow else f for f in findings]
         findings.sort(key=Finding.sort_key)
         return findings, ctx.lm, self.rules_only(unverified + after)
 

@@ -87,6 +87,9 @@ class Finding:
     #: the data rule that fired, as ``CODE/id`` (calques, patterns, word order, chrome); None for
     #: rules written in code. ``select``, ``ignore`` and inline suppressions may name it.
     rule: str | None = None
+    #: the span the rule matched, when the finding reports only the part its fixes change
+    #: (:func:`mtaudit.fixes.narrow_finding`); None when the two are the same
+    matched: tuple[int, int] | None = None
 
     @property
     def selector(self) -> str:

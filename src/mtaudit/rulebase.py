@@ -36,7 +36,8 @@ class Rule:
     ``fix_availability`` (``always``, ``sometimes`` or ``none``, as ruff says it), ``lm_policy``
     (:class:`LMPolicy`), ``supersedes`` (code prefixes whose findings inside one of this rule's
     spans are dropped, ``""`` for every other rule), ``requires`` (``{"lm"}``: reported only
-    with the language model on) and ``lm_outputs`` (what of the model's pass it reads).
+    with the language model on), ``lm_outputs`` (what of the model's pass it reads) and
+    ``narrow`` (report only the words the fix changes, not the whole phrase matched).
     """
 
     code: ClassVar[str]
@@ -51,6 +52,9 @@ class Rule:
     #: ``topk``, ``hidden:N`` (the residual stream after layer N); the auditor asks the model for
     #: the union over the rules that run (``ctx.lm.stats``), and for nothing more by default
     lm_outputs: ClassVar[frozenset[str]] = frozenset()
+    #: a finding of this rule spans only the words its fixes change ("one from the most" ->
+    #: "one of the most" reports "from"); the phrase matched stays in ``Finding.matched``
+    narrow: ClassVar[bool] = False
 
     @classmethod
     def doc(cls) -> str:

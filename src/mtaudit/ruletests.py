@@ -23,7 +23,7 @@ def check_row(auditor, row) -> list[ExampleFailure]:
     for ex in row.examples:
         where = f"{row.path}:{ex.line}"
         rep = auditor.audit_text(ex.incorrect, "example.txt")
-        got = [(f.start, f.end) for f in rep.findings if f.rule == row.selector]
+        got = [f.matched or (f.start, f.end) for f in rep.findings if f.rule == row.selector]  # the phrase matched
         if tuple(ex.span) not in got:
             flagged = ex.incorrect[ex.span[0]:ex.span[1]]
             out.append(ExampleFailure(where, row.selector, f"does not flag {flagged!r} in {ex.incorrect!r}"

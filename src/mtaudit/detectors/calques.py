@@ -34,6 +34,7 @@ class Calque(Rule):
     severity = Severity.MAJOR
     lm_policy = LMPolicy(verify=True)
     supersedes = ("UNK",)
+    narrow = True
 
 
 class PatternCalque(Rule):
@@ -62,6 +63,7 @@ class PatternCalque(Rule):
     severity = Severity.MINOR
     lm_policy = LMPolicy(verify=True, drop_when_rejected=True)
     supersedes = ("UNK",)
+    narrow = True
 
 
 RULES = (Calque, PatternCalque)

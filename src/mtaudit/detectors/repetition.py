@@ -30,6 +30,7 @@ class DoubledWord(Rule):
     category = Category.REPETITION
     severity = Severity.MINOR
     lm_policy = LMPolicy(verify=True)
+    narrow = True
 
 
 class SelfReference(Rule):

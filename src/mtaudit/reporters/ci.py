@@ -29,7 +29,8 @@ def garble_message(r) -> str:
     """One line: the score, the threshold and the sentences that weigh most."""
     why = "; ".join(f"line {s['line']} ({s['garble']:.2f}): {_clip(r.text[s['start']:s['end']])!r}"
                     for s in r.garble_why())
-    return (f"reads as unedited machine translation: garble {r.garble:.3f} >= {r.garble_threshold:.3f}"
+    bar = " (the bar for formal prose)" if r.garble_formal else ""
+    return (f"reads as unedited machine translation: garble {r.garble:.3f} >= {r.garble_threshold:.3f}{bar}"
             + (f"; sentences weighing most: {why}" if why else ""))
 
 

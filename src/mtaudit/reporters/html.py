@@ -79,7 +79,9 @@ def report_section(r, idx: int = 0) -> str:
                f"{counts['minor']} minor) in {r.words} words. MQM score {s.mqm:.2f}{flu}.")
     if r.garble is not None:
         verdict = " - fails the gate" if r.garble_failed else (" - ignored" if r.garble_ignored else "")
-        summary += (f" Garble {r.garble:.2f} (probability of unedited machine translation){verdict}; "
+        register = {True: "; formal prose", False: "; informal or short"}.get(r.garble_formal, "")
+        bar = f", gate at {r.garble_threshold:.2f}" if r.garble_threshold is not None else ""
+        summary += (f" Garble {r.garble:.2f} (probability of unedited machine translation{register}{bar}){verdict}; "
                     "shaded sentences read as raw MT.")
     doc = r.document
     rows = []

@@ -48,13 +48,20 @@ def render_text(reports, out, *, color: bool | None = None) -> None:
         console.print(Text(s.signature, style="dim"))
 
 
+def _bar(r) -> str:
+    """``; formal prose, gate at 0.50``: the article's register and the bar the gate held it to."""
+    register = {True: "formal prose", False: "informal or short", None: ""}[r.garble_formal]
+    bar = f"gate at {r.garble_threshold:.2f}" if r.garble_threshold is not None else ""
+    return "".join(f"; {x}" for x in (register, bar) if x)
+
+
 def _garble_line(r) -> Text:
     """The article's garble score, the verdict, and the sentences that weigh most in it."""
     verdict = {"fail": " - fails the gate", "pass": " - passes the gate"}.get(r.gate or "", "")
     if r.garble_ignored:
         verdict = " - ignored (mtaudit: ignore-garble)"
-    t = Text(f"garble {r.garble:.2f} (probability of unedited machine translation){verdict}",
-             style="bold red" if r.gate == "fail" and not r.garble_ignored and r.garble >= 0.5 else "bold")
+    t = Text(f"garble {r.garble:.2f} (probability of unedited machine translation{_bar(r)}){verdict}",
+             style="bold red" if r.gate == "fail" and r.garble_failed else "bold")
     worst = sorted((s for s in r.sentences or () if "garble" in s), key=lambda s: -s["garble"])[:3]
     for s in worst:
         snippet = " ".join(r.text[s["start"]:s["end"]].split())
