@@ -73,6 +73,8 @@ NAME_COMPOUND_MIN_ZIPF = 4.0
 #: A lowercase word with a Zipf frequency below this is "unknown".
 UNKNOWN_MAX_ZIPF = 1.0
 UNKNOWN_MIN_LEN = 4
+#: UNK001 leaves alone an English prefix on a word at least this common (post + editing)
+UNKNOWN_PREFIXED_MIN_ZIPF = 3.0
 #: UNK002: a word rarer than this in English (Zipf)...
 SOURCE_WORD_MAX_EN_ZIPF = 2.2
 #: ...and at least this common in a pivot language is an untranslated source word
