@@ -228,3 +228,38 @@ def test_news_is_a_fail_on_garble_value(tmp_path, flag, body):
     r = run_cli(*args)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["files"][0]["gate"] == "pass"
+
+
+def _train_script():
+    import importlib
+    import sys
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        return importlib.import_module("train_garble")
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+
+
+def test_a_threshold_is_rounded_up_past_the_probability_it_passes():
+    tg = _train_script()
+    probs = [0.83768, 0.2]
+    t = tg._smallest_threshold(probs, lambda t: tg._fails(probs, t) == 0)
+    assert t == 0.8377 and 0.83768 < t
+    probs = [0.83764]  # rounded to the nearest, 0.8376: the probability would still fail
+    t = tg._smallest_threshold(probs, lambda t: tg._fails(probs, t) == 0)
+    assert probs[0] < t == 0.8377
+    assert tg._smallest_threshold([0.3], lambda t: True) == 0.5
+
+
+def test_the_general_threshold_lets_one_outlier_of_many_long_documents_fail():
+    """<= 5% of a domain's long documents and <= 1% of all long documents: one chatty post among
+    100+ long clean documents may fail, two may not; news stays at <= 1%."""
+    tg = _train_script()
+    clean = [(0.1, "news", 300)] * 100 + [(0.2, "social", 150)] * 20
+    one = clean + [(0.99, "social", 150)]
+    assert tg.choose_threshold(one) == 0.5
+    two = one + [(0.95, "social", 150)]
+    assert tg.choose_threshold(two) == 0.9501  # the second outlier sets the bar, the first fails
+    news = clean + [(0.9, "news", 300)] * 2  # 2 of 102 news articles: more than 1%
+    assert tg.choose_threshold(news) == 0.9001
