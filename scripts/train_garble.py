@@ -13,7 +13,7 @@ so a document's own fit does not flatter them): the general one is the smallest 
 least 0.5) at which at most 1% of clean training news, 5% of each other domain's clean documents of
 100 words or more, 1% of all those of 100 words or more and 3% of all clean training documents
 would fail; the formal one (the default
-gate's bar for articles in the formal register: under 2% first and second person, no web marks,
+gate's bar for articles in the formal register: at most 2% first and second person, no web marks,
 no sentence starting in lower case, 100 words or more) the smallest at which at most 1% of the
 formal clean training documents would fail. The team-written dev articles weigh 3 times a round
 trip (they are the light, real-world kind of machine translation the gate is for; chosen by
