@@ -264,7 +264,9 @@ def measure(roundtrip: Path) -> None:
 
 def _at(model, t, f) -> float:
     """The threshold ``t`` (a probability or a register-aware one) for a text of features ``f``."""
-    return t.at(model.is_formal(f, f["words"])) if hasattr(t, "at") else t
+    from mtaudit.garble import RegisterThreshold
+
+    return RegisterThreshold.of(t).at(model.is_formal(f, f["words"]))
 
 
 def _measure_gl(model, rows, t, roc_auc) -> None:

@@ -41,9 +41,10 @@ def run_candidates(text: str, auditor, card) -> list[dict]:
     from mtaudit.spans import Intervals
 
     doc = Document(text)
-    findings, lm_out, unverified = auditor._check(doc)
+    findings, lm_out, unverified, _ = auditor._check(doc)
+    garble = auditor._sentence_garble(auditor._garble_features(doc, lm_out, unverified))
     ctx = Context(doc, auditor.res, lm=lm_out, taken=Intervals((f.start, f.end) for f in findings),
-                  model=auditor.lm, sentence_garble=auditor._sentence_garble(doc, lm_out, auditor.rules_only(unverified)))
+                  model=auditor.lm, sentence_garble=garble)
     cands = candidates(ctx, card)
     out = []
     for c in cands:
@@ -67,8 +68,8 @@ def _rescore_sentences(text: str, auditor, cands: list[dict]) -> list[dict]:
     from mtaudit.document import Document
 
     doc = Document(text)
-    findings, lm_out, unverified = auditor._check(doc)
-    garble = auditor._sentence_garble(doc, lm_out, auditor.rules_only(unverified))
+    findings, lm_out, unverified, _ = auditor._check(doc)
+    garble = auditor._sentence_garble(auditor._garble_features(doc, lm_out, unverified))
     by_start = {a: round(g, 4) for (a, _), g in zip(lm_out.spans, garble)}
     return [{**c, "sentence_garble": by_start[c["sentence"]]} for c in cands]
 
@@ -274,10 +275,10 @@ def measure_mqm(limit: int | None = None) -> dict:
     counts); finding precision: findings that overlap any span the raters marked in the segment."""
     from collections import Counter
 
+    from roundtrip import MQM, MQM_MANIFEST
+
     from mtaudit.api import Auditor
     from mtaudit.evaluation import MQM_CATEGORIES, hunspell_available, hunspell_findings
-
-    from roundtrip import MQM, MQM_MANIFEST
 
     held = {d["doc"] for d in json.loads(MQM_MANIFEST.read_text(encoding="utf-8"))["documents"] if d["split"] == "heldout"}
     seen, segs = set(), []

@@ -68,6 +68,7 @@ def test_the_shipped_card_loads_and_records_its_training():
 class _R:
     def __init__(self, garble, findings=(), error=None, ignored=False):
         self.garble, self.findings, self.error, self.garble_ignored = garble, list(findings), error, ignored
+        self.garble_formal = None  # as a Report without the register read
 
 
 def test_gate_verdicts():

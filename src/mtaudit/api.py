@@ -257,12 +257,13 @@ class Auditor:
         second-stage detectors, which see what stands (``ctx.taken``). Configuration,
         suppressions and the baseline are applied after, by :meth:`audit_text` and the runner.
         """
-        findings, lm_out, _ = self._check(doc)
+        findings, lm_out, _, _ = self._check(doc)
         return findings, lm_out
 
-    def _check(self, doc: Document) -> tuple[list[Finding], object | None, list[Finding]]:
+    def _check(self, doc: Document) -> tuple[list[Finding], object | None, list[Finding], tuple | None]:
         """:meth:`check`, and also the findings a rules-only run makes, as they were before the
-        model's verification dropped any (what the garble head's ``finding_rate`` was trained on)."""
+        model's verification dropped any (what the garble head's ``finding_rate`` was trained on),
+        and the garble features when the deep detector needed them (else None: computed later)."""
         ctx = Context(doc, self.res)
         available = self._available
         ctx.lm = self.lm_pass(doc)
@@ -273,16 +274,20 @@ class Auditor:
         if self.lm is not None:
             findings = self._fluency_pass.verify(doc, findings, self.rules)
         ctx.taken = Intervals((f.start, f.end) for f in findings)
+        garble = None
         if "deep" in available:
             ctx.model = self.lm
-            ctx.sentence_garble = self._sentence_garble(doc, ctx.lm, self.rules_only(unverified))
+            garble = self._garble_features(doc, ctx.lm, self.rules_only(unverified))
+            ctx.sentence_garble = self._sentence_garble(garble)
         after = [f for mod in stage("after-verify", available) for f in mod.check(ctx)]
         findings += after
         # the rules that say so report only the words their fixes change (the phrase they matched
         # stays in ``matched``); after verification, which scores the same edited text either way
         findings = [narrow_finding(doc.text, f) if self.rules.get(f.code, Rule).narrow else f for f in findings]
         findings.sort(key=Finding.sort_key)
-        return findings, ctx.lm, self.rules_only(unverified + after)
+        # the second stage adds only findings that need the model, so the garble features above
+        # read the same rules-only findings as the audit's
+        return findings, ctx.lm, self.rules_only(unverified + after), garble
 
     def lm_pass(self, doc: Document):
         """The model's one pass over ``doc``'s sentences (:class:`mtaudit.fluency.LMOutput`), as an
@@ -310,13 +315,18 @@ class Auditor:
             return frozenset()
         return frozenset({"lm", "deep"}) if self.deep else frozenset({"lm"})
 
-    def _sentence_garble(self, doc: Document, lm_out, findings) -> list[float] | None:
+    def _garble_features(self, doc: Document, lm_out, findings) -> tuple | None:
+        """The article's and each sentence's garble features (None without a garble head);
+        ``findings``: a rules-only run's."""
         if self.garble_model is None:
             return None
         from .garble import document_features
 
-        _, sents = document_features(doc.text, lm_out, findings)
-        return [self.garble_model.probability(f) for f in sents]
+        return document_features(doc.text, lm_out, findings)
+
+    def _sentence_garble(self, features: tuple | None) -> list[float] | None:
+        """Each sentence's garble score from :meth:`_garble_features`."""
+        return [self.garble_model.probability(f) for f in features[1]] if features is not None else None
 
     @cached_property
     def _lm_outputs(self) -> frozenset:
@@ -341,8 +351,8 @@ class Auditor:
 
         prose = mask(text, fmt)  # same length as text: offsets refer to the original
         doc = Document(prose, path)
-        findings, lm_out, unverified = self._check(doc)
-        sentences, bpt, garble, formal = self._fluency(doc, lm_out, unverified)
+        findings, lm_out, unverified, features = self._check(doc)
+        sentences, bpt, garble, formal = self._fluency(doc, lm_out, unverified, features)
         for f in findings:
             f.text = text[f.start:f.end]
         findings = [f for f in findings if self.config.wants(f.selector)]
@@ -361,19 +371,17 @@ class Auditor:
                       sentences=sentences, unused_suppressions=unused, garble=garble, garble_formal=formal,
                       garble_ignored=bool(sup is not None and sup.ignore_garble))
 
-    def _fluency(self, doc: Document, lm_out, findings) -> tuple[list[dict] | None, float | None, float | None,
-                                                                 bool | None]:
+    def _fluency(self, doc: Document, lm_out, findings, features=None) -> tuple[list[dict] | None, float | None,
+                                                                               float | None, bool | None]:
         """Sentence fluency, the article's bits per token, its garble score and whether it reads
         as formal prose (None without the model); ``findings``: the detectors', before the model's
         verification and the configuration's selection (as the head was trained; a selection does
-        not move the score)."""
+        not move the score); ``features``: their garble features when already computed."""
         if lm_out is None:
             return None, None, None, None
         if self.garble_model is None:
             return [dict(s) for s in lm_out.sentences], lm_out.bits_per_token, None, None
-        from .garble import document_features
-
-        art, sents = document_features(doc.text, lm_out, findings)
+        art, sents = features or self._garble_features(doc, lm_out, findings)
         sentences = [{**s, "garble": round(self.garble_model.probability(f), 4)}
                      for s, f in zip(lm_out.sentences, sents)]
         return (sentences, lm_out.bits_per_token, round(self.garble_model.probability(art), 4),

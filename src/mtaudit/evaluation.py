@@ -453,18 +453,21 @@ def gate_metrics(pairs: list[tuple], thresholds: dict) -> dict:
     domain[, text formal, reference formal])``): ROC AUC, and at each named threshold (a
     probability or a :class:`~mtaudit.garble.RegisterThreshold`, read at each text's register)
     how many of each side fail, by domain."""
-    pairs = [tuple(p) + (False, False)[len(p) - 3:] for p in pairs]
+    from .garble import RegisterThreshold
+
+    pairs = [(g, r, dom, *(formal or (False, False))) for g, r, dom, *formal in pairs]
     scores = [p for g, r, *_ in pairs for p in (g, r)]
     labels = [y for _ in pairs for y in (1, 0)]
     out = {"texts": len(pairs), "roc_auc": round(roc_auc(scores, labels), 4), "thresholds": {}}
     for name, t in thresholds.items():
-        at = t.at if hasattr(t, "at") else (lambda _formal, t=t: t)
+        at = RegisterThreshold.of(t).at
         by = {}
         for dom in sorted({p[2] for p in pairs}) + ["all"]:
             sel = [p for p in pairs if dom in ("all", p[2])]
             by[dom] = {"texts": len(sel), "garbled_fail": sum(g >= at(gf) for g, _, _, gf, _ in sel),
                        "reference_fail": sum(r >= at(rf) for _, r, _, _, rf in sel)}
-        out["thresholds"][name] = {"threshold": t.to_dict() if hasattr(t, "to_dict") else t, "by_domain": by}
+        out["thresholds"][name] = {"threshold": t.to_dict() if isinstance(t, RegisterThreshold) else t,
+                                   "by_domain": by}
     return out
 
 

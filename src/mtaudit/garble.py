@@ -192,6 +192,11 @@ class RegisterThreshold:
     formal: float
     other: float
 
+    @classmethod
+    def of(cls, t: RegisterThreshold | float | None) -> RegisterThreshold | None:
+        """``t`` as a register threshold: a plain probability is one bar for both registers."""
+        return t if t is None or isinstance(t, cls) else cls(float(t), float(t))
+
     def at(self, formal: bool | None) -> float:
         return self.formal if formal else self.other
 

@@ -163,8 +163,10 @@ def gate(report, rank: int, garble_threshold) -> str:
     at ``garble_threshold`` (a probability, a :class:`~mtaudit.garble.RegisterThreshold` read at
     the article's register, or None); the threshold that applies is kept on the report, for the
     reporters' article-level result."""
-    if hasattr(garble_threshold, "at"):
-        garble_threshold = garble_threshold.at(report.garble_formal)
+    from .garble import RegisterThreshold
+
+    bar = RegisterThreshold.of(garble_threshold)
+    garble_threshold = bar.at(report.garble_formal) if bar is not None else None
     report.garble_threshold = garble_threshold
     if report.error:
         return "fail"

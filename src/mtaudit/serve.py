@@ -604,6 +604,8 @@ def serve(settings: ServeSettings) -> None:
 def _threshold_fields(t) -> dict:
     """The default garble gate for /version: ``garble_threshold`` (the general one) and, when
     formal articles are read at their own bar, ``garble_threshold_formal``."""
-    if hasattr(t, "at"):
+    from .garble import RegisterThreshold
+
+    if isinstance(t, RegisterThreshold):
         return {"garble_threshold": t.other, "garble_threshold_formal": t.formal}
     return {"garble_threshold": t}
