@@ -75,6 +75,12 @@ UNKNOWN_MAX_ZIPF = 1.0
 UNKNOWN_MIN_LEN = 4
 #: UNK001 leaves alone an English prefix on a word at least this common (post + editing)
 UNKNOWN_PREFIXED_MIN_ZIPF = 3.0
+#: ...and a compound of two English words of at least 4 letters, each at least this common
+#: (saucemaking, landpeople)
+UNKNOWN_COMPOUND_MIN_ZIPF = 3.0
+UNKNOWN_COMPOUND_MIN_PART = 4
+#: ...and an English inflection of a word at least this common (scrawnier, cardinally)
+UNKNOWN_INFLECTED_MIN_ZIPF = 3.5
 #: UNK002: a word rarer than this in English (Zipf)...
 SOURCE_WORD_MAX_EN_ZIPF = 2.2
 #: ...and at least this common in a pivot language is an untranslated source word
