@@ -183,6 +183,34 @@ def test_config_select_ignore_severity_fail_on(tmp_path):
     assert [f["suggestions"][0] for f in fs] == ["Geneva"]
 
 
+def test_opt_in_rules_and_extend_select():
+    from mtaudit.config import Config, with_selection
+
+    assert not Config().wants("LMF001", opt_in=True) and Config().wants("UNK001")
+    assert Config(extend_select=("LMF",)).wants("LMF001", opt_in=True)
+    assert Config(extend_select=("LMF",)).wants("UNK001")  # every default rule stays on
+    assert Config(select=("LMF001",)).wants("LMF001", opt_in=True)
+    narrow = Config(select=("NAM",), extend_select=("CLQ",))
+    assert narrow.wants("CLQ001") and narrow.wants("NAM001") and not narrow.wants("UNK001")
+    assert not Config(extend_select=("LMF",), ignore=("LMF001",)).wants("LMF001", opt_in=True)
+    # on the command line: --extend-select adds to the configuration's, --select replaces both
+    cfg = Config(select=("NAM",), extend_select=("CLQ",))
+    assert with_selection(cfg, (), (), ("LMF",)).extend_select == ("CLQ", "LMF")
+    assert with_selection(cfg, ("UNK",), (), ()).extend_select == ()
+
+
+def test_extend_select_in_config_and_unknown_selector(tmp_path):
+    from mtaudit.config import load_config
+
+    (tmp_path / "mtaudit.toml").write_text('extend-select = ["lmf001"]\n', encoding="utf-8")
+    assert load_config(tmp_path / "mtaudit.toml").extend_select == ("LMF001",)
+    art = tmp_path / "a.txt"
+    art.write_text("Troops left Southzha.\n", encoding="utf-8")
+    r = run("audit", art, "--no-lm", "--extend-select", "nope")
+    assert r.returncode == 2 and "extend-select: unknown rule selector 'NOPE'" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize("body,msg", [
     ("[tool.mtaudit]\nselct = ['NAM']\n", "unknown key 'selct'"),
     ("[tool.mtaudit\nselect = 1\n", "malformed TOML"),
@@ -283,3 +311,11 @@ def test_pre_commit_hook_for_real(tmp_path):
     git("add", ".")
     r = subprocess.run(pc, cwd=repo, env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_service_accepts_extend_select():
+    from mtaudit.serve import AUDIT_OPTIONS, Problem, parse_options
+
+    assert parse_options({"extend_select": ["lmf001"]}, AUDIT_OPTIONS) == {"extend_select": ("LMF001",)}
+    with pytest.raises(Problem):
+        parse_options({"extend_select": 3}, AUDIT_OPTIONS)

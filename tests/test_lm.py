@@ -204,3 +204,19 @@ def test_row_buckets_change_no_result_and_bound_the_kernels():
         assert got.shape == (1, m, 192) and torch.equal(got, F.linear(h, w)), m
     assert len({_row_bucket(m) for m in range(1, 8 * 512 + 1)}) == len(ROW_BUCKETS) <= 20
     assert all(_row_bucket(m) >= m for m in range(1, 9000))
+
+
+@pytest.mark.lm
+def test_opt_in_rule_reports_only_when_selected(lm_auditor):
+    """LMF001 is opt-in: the default selection drops its findings, --extend-select brings them
+    back and changes nothing else (its bar lowered here so that it fires on a plain sentence)."""
+    from mtaudit.api import Auditor
+    from mtaudit.config import Config
+
+    text = "Prices rose sharply in March. The bank decided to marry interest rates at four percent."
+    plain = Auditor(lm="on", config=Config(lm_excess_bits=0.5)).audit_text(text, input_format="txt")
+    chosen = Auditor(lm="on", config=Config(lm_excess_bits=0.5, extend_select=("LMF001",))).audit_text(
+        text, input_format="txt")
+    assert not any(f.code == "LMF001" for f in plain.findings)
+    assert any(f.code == "LMF001" for f in chosen.findings)
+    assert [f for f in chosen.findings if f.code != "LMF001"] == plain.findings

@@ -355,7 +355,7 @@ class Auditor:
         sentences, bpt, garble, formal = self._fluency(doc, lm_out, unverified, features)
         for f in findings:
             f.text = text[f.start:f.end]
-        findings = [f for f in findings if self.config.wants(f.selector)]
+        findings = [f for f in findings if self.config.wants(f.selector, self.rules.get(f.code, Rule).opt_in)]
         for f in findings:
             if f.code in self.config.severity:
                 f.severity = Severity(self.config.severity[f.code])
@@ -396,7 +396,7 @@ class Auditor:
 
 
 def check_codes(config, rule_ids=None) -> None:
-    """Every selector in ``select`` and ``ignore`` must select some rule, and every ``severity``
+    """Every selector in ``select``, ``extend_select`` and ``ignore`` must select some rule, and every ``severity``
     key must be a rule's code (as ruff says of an unknown rule selector); ConfigError otherwise.
     A selector naming a data rule (``CODE/id...``) is checked against ``rule_ids`` when given
     (the loaded glossaries' ``CODE/id`` selectors), else by its code alone."""
@@ -405,12 +405,12 @@ def check_codes(config, rule_ids=None) -> None:
 
     codes = list(all_rules())
     where = f"{config.path}: " if config.path else ""
-    for key in ("select", "ignore"):
+    for key in ("select", "extend_select", "ignore"):
         for sel in getattr(config, key):
             known = any(c.startswith(sel) for c in codes) if "/" not in sel else (
                 sel.partition("/")[0] in codes if rule_ids is None else any(r.startswith(sel) for r in rule_ids))
             if not known:
-                raise ConfigError(f"{where}{key}: unknown rule selector {sel!r} (see `mtaudit rules`)")
+                raise ConfigError(f"{where}{key.replace('_', '-')}: unknown rule selector {sel!r} (see `mtaudit rules`)")
     for code in config.severity:
         if code not in codes:
             raise ConfigError(f"{where}severity: unknown rule code {code!r} (see `mtaudit rules`)")

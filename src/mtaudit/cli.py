@@ -58,13 +58,13 @@ def _codes(value: Optional[str]) -> tuple[str, ...]:
     return tuple(normal_selector(c) for c in (value or "").split(",") if c.strip())
 
 
-def _settings(lm, no_lm, glossary, config, select, ignore, input_format):
+def _settings(lm, no_lm, glossary, config, select, ignore, input_format, extend_select=None):
     from .runner import Settings
 
     if config is not None and not config.is_file():
         raise UsageError(f"--config {config}: no such file")
     return Settings(lm="off" if no_lm else (lm.value if lm else None), glossaries=list(glossary), config=config,
-                    select=_codes(select), ignore=_codes(ignore),
+                    select=_codes(select), ignore=_codes(ignore), extend_select=_codes(extend_select),
                     input_format=None if input_format == InputFormat.auto else input_format.value)
 
 
@@ -82,6 +82,8 @@ CONFIG_OPT = typer.Option(None, "--config", help="Config file (default: mtaudit.
 SELECT_OPT = typer.Option(None, "--select", help="Comma-separated code prefixes or rule ids (CLQ001/it-...) to report "
                           "(overrides config).")
 IGNORE_OPT = typer.Option(None, "--ignore", help="Comma-separated code prefixes or rule ids to drop.")
+EXTEND_OPT = typer.Option(None, "--extend-select", help="Comma-separated code prefixes or rule ids to report as well; "
+                          "turns on an opt-in rule (LMF001).")
 INPUT_OPT = typer.Option(InputFormat.auto, "--input-format", help="Input format (default: by extension).")
 DEEP_OPT = typer.Option(False, "--deep", help="Also search garbled sentences for edits the model prefers (LMD001; "
                         "needs the LM; several times its cost).")
@@ -99,6 +101,7 @@ def audit(
     config: Optional[Path] = CONFIG_OPT,
     select: Optional[str] = SELECT_OPT,
     ignore: Optional[str] = IGNORE_OPT,
+    extend_select: Optional[str] = EXTEND_OPT,
     input_format: InputFormat = INPUT_OPT,
     fail_on: Optional[FailOn] = FAIL_OPT,
     deep: bool = DEEP_OPT,
@@ -121,7 +124,7 @@ def audit(
 
     if ray is not None and importlib.util.find_spec("ray") is None:
         raise UsageError("--ray needs Ray: pip install 'mtaudit[ray]'")
-    settings = _settings(lm, no_lm, glossary, config, select, ignore, input_format)
+    settings = _settings(lm, no_lm, glossary, config, select, ignore, input_format, extend_select)
     if deep:
         if no_lm or (lm is not None and lm.value == "off"):
             raise UsageError("--deep needs the language model: leave out --no-lm / --lm off")
@@ -167,6 +170,7 @@ def fix(
     config: Optional[Path] = CONFIG_OPT,
     select: Optional[str] = SELECT_OPT,
     ignore: Optional[str] = IGNORE_OPT,
+    extend_select: Optional[str] = EXTEND_OPT,
     input_format: InputFormat = INPUT_OPT,
     fail_on: Optional[FailOn] = FAIL_OPT,
 ):
@@ -176,7 +180,7 @@ def fix(
     """
     from .runner import fix_files
 
-    raise typer.Exit(_guard(fix_files, _runner(lm, no_lm, glossary, config, select, ignore, input_format), paths,
+    raise typer.Exit(_guard(fix_files, _runner(lm, no_lm, glossary, config, select, ignore, input_format, extend_select), paths,
                             unsafe_fixes, diff, fail_on.value if fail_on else None))
 
 
@@ -232,15 +236,16 @@ def eval_(
 
 @app.command()
 def rules():
-    """List every rule code with its name, category and severity."""
+    """List every rule code with its name, category and severity (opt-in rules marked: turn one on
+    with --extend-select)."""
     from rich.console import Console
     from rich.table import Table
 
     from .detectors import all_rules
 
-    table = Table("code", "name", "category", "severity")
+    table = Table("code", "name", "category", "severity", "default")
     for code, r in all_rules().items():
-        table.add_row(code, r.name, r.category.value, r.severity.value)
+        table.add_row(code, r.name, r.category.value, r.severity.value, "opt-in" if r.opt_in else "on")
     Console().print(table)
 
 

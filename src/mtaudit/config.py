@@ -6,7 +6,8 @@ it. Unknown keys are an error that names the key.
 
 ```toml
 [tool.mtaudit]
-select = ["NAM", "CLQ"]        # code prefixes to report (default: all)
+select = ["NAM", "CLQ"]        # code prefixes to report (default: every rule not opt-in)
+extend-select = ["LMF"]        # also report these (the way to turn on an opt-in rule: LMF001)
 ignore = ["UNK001"]            # code prefixes to drop
 fail-on = "major"              # minor, major, critical, never
 fail-on-garble = 0.9           # a probability, "model" (the calibrated default, by register), "news" or "never"
@@ -30,7 +31,7 @@ from . import defaults
 
 FAIL_ON_CHOICES = defaults.FAIL_ON_CHOICES
 LM_CHOICES = defaults.LM_CHOICES
-KEYS = {"deep", "fail-on-garble", "select", "ignore", "fail-on", "glossaries", "lm", "lm-excess-bits", "lm-reject-bits", "severity"}
+KEYS = {"deep", "fail-on-garble", "select", "extend-select", "ignore", "fail-on", "glossaries", "lm", "lm-excess-bits", "lm-reject-bits", "severity"}
 
 
 class ConfigError(Exception):
@@ -42,6 +43,9 @@ class Config:
     path: Path | None = None
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    #: selected on top of ``select`` (or of every rule, when it is empty); an opt-in rule
+    #: (:attr:`mtaudit.rulebase.Rule.opt_in`) is reported only when this or ``select`` names it
+    extend_select: tuple[str, ...] = ()
     fail_on: str | None = None
     glossaries: list[Path] = field(default_factory=list)
     lm: str | None = None
@@ -51,22 +55,28 @@ class Config:
     deep: bool = False
     severity: dict[str, str] = field(default_factory=dict)
 
-    def wants(self, selector: str) -> bool:
+    def wants(self, selector: str, opt_in: bool = False) -> bool:
         """Whether findings with this code (or data rule, ``CODE/id``) are reported: a selector
         names a code prefix (``CLQ``, ``CLQ001``) or a data rule's id or id prefix
-        (``CLQ001/it-ceased-the-fire``, ``CLQ001/it-``)."""
-        if self.select and not selector.startswith(self.select):
+        (``CLQ001/it-ceased-the-fire``, ``CLQ001/it-``). An ``opt_in`` rule's findings only when
+        ``select`` or ``extend_select`` names it."""
+        chosen = self.select + self.extend_select
+        if (opt_in or self.select) and not (chosen and selector.startswith(chosen)):
             return False
         return not (self.ignore and selector.startswith(self.ignore))
 
 
-def with_selection(cfg: Config, select: tuple[str, ...], ignore: tuple[str, ...]) -> Config:
+def with_selection(cfg: Config, select: tuple[str, ...], ignore: tuple[str, ...],
+                   extend_select: tuple[str, ...] = ()) -> Config:
     """``cfg`` under a selection given at run time (the command line, a service request): a
-    ``select`` replaces the configuration's select and ignore; an ``ignore`` adds to what is left."""
+    ``select`` replaces the configuration's select, extend-select and ignore; an ``extend_select``
+    and an ``ignore`` add to what is left."""
     import dataclasses
 
     if select:
-        cfg = dataclasses.replace(cfg, select=tuple(select), ignore=())
+        cfg = dataclasses.replace(cfg, select=tuple(select), ignore=(), extend_select=())
+    if extend_select:
+        cfg = dataclasses.replace(cfg, extend_select=cfg.extend_select + tuple(extend_select))
     if ignore:
         cfg = dataclasses.replace(cfg, ignore=cfg.ignore + tuple(ignore))
     return cfg
@@ -221,6 +231,7 @@ def load_config(path: Path) -> Config:
         path=path,
         select=tuple(normal_selector(s) for s in _strs(table, "select", where)),
         ignore=tuple(normal_selector(s) for s in _strs(table, "ignore", where)),
+        extend_select=tuple(normal_selector(s) for s in _strs(table, "extend-select", where)),
         glossaries=[(path.parent / g) for g in _strs(table, "glossaries", where)],
         fail_on=_choice(table, "fail-on", where, FAIL_ON_CHOICES),
         lm=_choice(table, "lm", where, LM_CHOICES),

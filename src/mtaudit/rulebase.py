@@ -55,6 +55,9 @@ class Rule:
     #: a finding of this rule spans only the words its fixes change ("one from the most" ->
     #: "one of the most" reports "from"); the phrase matched stays in ``Finding.matched``
     narrow: ClassVar[bool] = False
+    #: reported only when a selection names it (``extend-select``, ``--extend-select``), like
+    #: ruff's preview rules: for a rule below the precision of the default set
+    opt_in: ClassVar[bool] = False
 
     @classmethod
     def doc(cls) -> str:

@@ -33,6 +33,8 @@ def page(rule, rows) -> str:
                                        + (", never overruled" if lm.never_overruled else "")]
     if rule.requires:
         policy.append(f"needs: {', '.join(sorted(rule.requires))}")
+    if rule.opt_in:
+        policy.append(f"opt-in: reported only when selected (`--extend-select {rule.code}`)")
     lines = [f"# {rule.code} {rule.name}", "",
              f"Category `{rule.category.value}`, severity `{rule.severity.value}` (data rules may set their own)."
              + (f" Supersedes: {', '.join(p or 'every code' for p in rule.supersedes)}." if rule.supersedes else ""),

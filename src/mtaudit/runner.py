@@ -53,6 +53,7 @@ class Settings:
     config: Path | None = None
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
     input_format: str | None = None
     threads: int | None = None
     #: the deep detector (``--deep``); None: as configured
@@ -83,7 +84,7 @@ class Runner:
 
         try:
             cfg = config_for(path, self.settings.config)
-            cfg = with_selection(cfg, self.settings.select, self.settings.ignore)
+            cfg = with_selection(cfg, self.settings.select, self.settings.ignore, self.settings.extend_select)
             check_codes(cfg)
         except ConfigError as e:
             raise RunError(f"config error: {e}") from None

@@ -29,7 +29,7 @@ from .config import GARBLE_WORDS
 from .version import __version__
 
 TEXT_TYPES = {"text/plain": "txt", "text/markdown": "md", "text/html": "html"}
-AUDIT_OPTIONS = {"select", "ignore", "fail_on", "fail_on_garble", "lm", "deep"}
+AUDIT_OPTIONS = {"select", "extend_select", "ignore", "fail_on", "fail_on_garble", "lm", "deep"}
 FIX_OPTIONS = AUDIT_OPTIONS | {"unsafe"}
 ENV = "MTAUDIT_SERVE_SETTINGS"  # how uvicorn's worker processes receive the settings
 
@@ -132,10 +132,11 @@ class Engine:
         lm = options.get("lm") or "auto"
         if lm == "on" and a.lm is None:
             raise Problem(422, "Unprocessable option", "lm: the service runs without the language model")
-        select, ignore = options.get("select"), options.get("ignore")
+        select, ignore, extend = options.get("select"), options.get("ignore"), options.get("extend_select")
         cfg = None
-        if select is not None or ignore is not None:
-            cfg = with_selection(self.config, select or (), ignore or ())  # as the CLI's --select/--ignore
+        if select is not None or ignore is not None or extend is not None:
+            # as the CLI's --select/--ignore/--extend-select
+            cfg = with_selection(self.config, select or (), ignore or (), extend or ())
             try:
                 check_codes(cfg, a.glossary.rule_ids())
             except ConfigError as e:
@@ -220,7 +221,7 @@ def parse_options(raw, allowed: set[str]) -> dict:
     if unknown:
         raise Problem(422, "Unprocessable option", f"unknown option {unknown[0]!r} (known: {', '.join(sorted(allowed))})")
     out: dict = {}
-    for k in ("select", "ignore"):
+    for k in ("select", "extend_select", "ignore"):
         if raw.get(k) is not None:
             out[k] = _strs(k, raw[k])
     if raw.get("fail_on") is not None:
@@ -288,7 +289,7 @@ OPENAPI = {
                 "text/html": {"schema": {"type": "string"}}}},
             "parameters": [{"name": n, "in": "query", "required": False, "schema": {"type": "string"},
                             "description": "for text/* bodies: the option of the same name"}
-                           for n in ("select", "ignore", "fail_on", "fail_on_garble", "lm", "deep", "path")],
+                           for n in ("select", "extend_select", "ignore", "fail_on", "fail_on_garble", "lm", "deep", "path")],
             "responses": {"200": {"description": "{schema, files: [report]}"},
                           "401": {"description": "missing or wrong bearer token"},
                           "413": {"description": "body over the size limit"},
@@ -316,6 +317,8 @@ OPENAPI = {
         "path": {"type": "string", "description": "a label only; never read"},
         "options": {"type": "object", "properties": {
             "select": {"type": "array", "items": {"type": "string"}}, "ignore": {"type": "array", "items": {"type": "string"}},
+            "extend_select": {"type": "array", "items": {"type": "string"},
+                              "description": "also report these; turns on an opt-in rule (LMF001)"},
             "fail_on": {"enum": list(defaults.FAIL_ON_CHOICES)},
             "fail_on_garble": {"oneOf": [{"type": "number"}, {"enum": list(GARBLE_WORDS)}]},
             "lm": {"enum": list(defaults.LM_CHOICES)}, "unsafe": {"type": "boolean"},

@@ -21,7 +21,10 @@ class DisfluentWord(Rule):
     Flags an ordinary word that the language model (SmolLM2-135M) finds far
     more surprising in its sentence than the word's own frequency predicts.
     The evidence gives the model's bits, the word's unigram bits and the
-    article's mean bits per token.
+    article's mean bits per token. Opt-in (`--extend-select LMF001`): on
+    training round trips about half its findings lie in a gold span (0.39 to
+    0.52 by pivot) and it adds about 0.5 false alarms per 1,000 clean words;
+    LMD001 (`--deep`) verifies an edit before it flags.
 
     ## Why is this bad
     A common word in a context where no English writer would put it is the
@@ -41,6 +44,7 @@ class DisfluentWord(Rule):
     severity = Severity.MINOR
     fix_availability = "none"
     requires = frozenset({"lm"})
+    opt_in = True
 
 
 RULES = (DisfluentWord,)
