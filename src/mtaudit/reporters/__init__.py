@@ -16,6 +16,14 @@ RENDERERS = {
 FORMATS = tuple(RENDERERS)
 
 
+def garble_bar(r) -> str:
+    """``formal prose; gate at 0.50``: the article's register and the bar the garble gate held it
+    to, as the terminal and HTML reports write them ("" when neither is known)."""
+    register = {True: "formal prose", False: "informal or short"}.get(r.garble_formal, "")
+    bar = f"gate at {r.garble_threshold:.2f}" if r.garble_threshold is not None else ""
+    return "; ".join(x for x in (register, bar) if x)
+
+
 def render(fmt: str, reports, out, *, color: bool | None = None) -> None:
     if fmt not in RENDERERS:  # the CLI validates formats; this is for API callers
         raise ValueError(f"unknown format {fmt!r} (expected one of {', '.join(FORMATS)})")

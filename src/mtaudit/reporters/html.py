@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from html import escape
 
+from . import garble_bar
+
 CSS = """
 body{font:16px/1.6 Georgia,'Times New Roman',serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
 h1{font-size:1.4rem}h2{font-size:1.15rem;border-bottom:1px solid #ddd;margin-top:2.5rem}
@@ -79,9 +81,8 @@ def report_section(r, idx: int = 0) -> str:
                f"{counts['minor']} minor) in {r.words} words. MQM score {s.mqm:.2f}{flu}.")
     if r.garble is not None:
         verdict = " - fails the gate" if r.garble_failed else (" - ignored" if r.garble_ignored else "")
-        register = {True: "; formal prose", False: "; informal or short"}.get(r.garble_formal, "")
-        bar = f", gate at {r.garble_threshold:.2f}" if r.garble_threshold is not None else ""
-        summary += (f" Garble {r.garble:.2f} (probability of unedited machine translation{register}{bar}){verdict}; "
+        bar = f"; {garble_bar(r)}" if garble_bar(r) else ""
+        summary += (f" Garble {r.garble:.2f} (probability of unedited machine translation{bar}){verdict}; "
                     "shaded sentences read as raw MT.")
     doc = r.document
     rows = []

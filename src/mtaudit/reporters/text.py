@@ -5,6 +5,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from . import garble_bar
+
 STYLES = {"minor": "black on yellow", "major": "white on dark_orange3", "critical": "bold white on red"}
 
 
@@ -50,9 +52,8 @@ def render_text(reports, out, *, color: bool | None = None) -> None:
 
 def _bar(r) -> str:
     """``; formal prose, gate at 0.50``: the article's register and the bar the gate held it to."""
-    register = {True: "formal prose", False: "informal or short", None: ""}[r.garble_formal]
-    bar = f"gate at {r.garble_threshold:.2f}" if r.garble_threshold is not None else ""
-    return "".join(f"; {x}" for x in (register, bar) if x)
+    bar = garble_bar(r)
+    return f"; {bar}" if bar else ""
 
 
 def _garble_line(r) -> Text:
