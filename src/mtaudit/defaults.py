@@ -79,7 +79,7 @@ UNKNOWN_PREFIXED_MIN_ZIPF = 3.0
 #: (saucemaking, landpeople)
 UNKNOWN_COMPOUND_MIN_ZIPF = 3.0
 UNKNOWN_COMPOUND_MIN_PART = 4
-#: ...and an English inflection of a word at least this common (scrawnier, cardinally)
+#: ...and an English inflection of a word at least this common (cheesier, cardinally)
 UNKNOWN_INFLECTED_MIN_ZIPF = 3.5
 #: UNK002: a word rarer than this in English (Zipf)...
 SOURCE_WORD_MAX_EN_ZIPF = 2.2
