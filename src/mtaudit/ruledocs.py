@@ -40,7 +40,8 @@ def page(rule, rows) -> str:
              + (f" Supersedes: {', '.join(p or 'every code' for p in rule.supersedes)}." if rule.supersedes else ""),
              ""]
     if policy:
-        lines += ["; ".join(policy).capitalize() + ".", ""]
+        text = "; ".join(policy)
+        lines += [text[:1].upper() + text[1:] + ".", ""]
     lines += [rule.doc().replace("## ", "### "), ""]
     if rows:
         kinds = sorted({r.kind for r in rows})
