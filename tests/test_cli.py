@@ -105,6 +105,9 @@ def test_text_report_shows_table_and_score():
 def test_rules_and_explain():
     r = run("rules")
     assert r.returncode == 0 and "NAM002" in r.stdout
+    when = {line.split("│")[1].strip(): line.split("│")[5].strip() for line in r.stdout.splitlines()
+            if line.count("│") >= 6}
+    assert (when["LMF001"], when["LMD001"], when["UNK001"]) == ("opt-in", "--deep", "on")
     r = run("explain", "nam002")
     assert r.returncode == 0
     for part in ("What it does", "Why is this bad", "Example", "Use instead"):

@@ -245,7 +245,8 @@ def rules():
 
     table = Table("code", "name", "category", "severity", "default")
     for code, r in all_rules().items():
-        table.add_row(code, r.name, r.category.value, r.severity.value, "opt-in" if r.opt_in else "on")
+        when = "opt-in" if r.opt_in else "--deep" if "deep" in r.requires else "on"
+        table.add_row(code, r.name, r.category.value, r.severity.value, when)
     Console().print(table)
 
 
