@@ -121,6 +121,11 @@ def test_text_bodies_and_query_options(server):
     s, _, b = request(server.url + "/v1/audit?fail_on=never&select=NAM", SAMPLE, ctype="text/plain")
     f = json.loads(b)["files"][0]
     assert s == 200 and f["gate"] == "pass" and f["findings"] and all(x["code"].startswith("NAM") for x in f["findings"])
+    s, _, b = request(server.url + "/v1/audit?fail_on=never&select=NAM&extend_select=BPL", SAMPLE, ctype="text/plain")
+    codes = {x["code"][:3] for x in json.loads(b)["files"][0]["findings"]}
+    assert s == 200 and codes <= {"NAM", "BPL"} and "NAM" in codes
+    s, _, b = request(server.url + "/v1/audit?extend_select=nope", SAMPLE, ctype="text/plain")
+    assert s == 422 and "extend-select: unknown rule selector 'NOPE'" in json.loads(b)["detail"]
     s, _, b = request(server.url + "/v1/audit", "<p>Leave a Reply</p><p>The talks went on.</p>", ctype="text/html")
     assert s == 200 and [x["code"] for x in json.loads(b)["files"][0]["findings"]] == ["BPL001"]
 
