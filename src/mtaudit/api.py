@@ -267,7 +267,7 @@ class Auditor:
         ctx = Context(doc, self.res)
         available = self._available
         ctx.lm = self.lm_pass(doc)
-        findings = [f for mod in stage("detect", available) for f in mod.check(ctx)]
+        findings = [f for mod in self._stage("detect") for f in mod.check(ctx)]
         findings = resolve_overlaps(findings, self.rules)
         findings = [f for f in findings if self.rules.get(f.code, Rule).requires <= available]
         unverified = list(findings)
@@ -279,7 +279,7 @@ class Auditor:
             ctx.model = self.lm
             garble = self._garble_features(doc, ctx.lm, self.rules_only(unverified))
             ctx.sentence_garble = self._sentence_garble(garble)
-        after = [f for mod in stage("after-verify", available) for f in mod.check(ctx)]
+        after = [f for mod in self._stage("after-verify") for f in mod.check(ctx)]
         findings += after
         # the rules that say so report only the words their fixes change (the phrase they matched
         # stays in ``matched``); after verification, which scores the same edited text either way
@@ -308,6 +308,12 @@ class Auditor:
         """The findings of rules that need nothing but the text (not the model: LMF001, ORD003)."""
         return [f for f in findings if not self.rules.get(f.code, Rule).requires]
 
+    def _stage(self, name: str) -> list:
+        """The detector modules of stage ``name`` that this run has what they need for, less those
+        whose every rule is opt-in and unselected (their findings would be dropped unread)."""
+        return [m for m in stage(name, self._available)
+                if any(not r.opt_in or self.config.wants(r.code, opt_in=True) for r in m.RULES)]
+
     @property
     def _available(self) -> frozenset:
         """What the detectors may require that this run has: the model, and ``deep`` with it."""
@@ -332,8 +338,7 @@ class Auditor:
     def _lm_outputs(self) -> frozenset:
         """The union of what the running rules read of the model's pass (``Rule.lm_outputs``),
         worked out once per auditor (the model and the configuration are fixed)."""
-        available = self._available
-        mods = stage("detect", available) + stage("after-verify", available)
+        mods = self._stage("detect") + self._stage("after-verify")
         return frozenset().union(*(r.lm_outputs for m in mods for r in m.RULES))
 
     def audit_text(self, text: str, path: str | None = None, input_format: str | None = None) -> Report:
