@@ -103,10 +103,11 @@ def _inflected(w: str) -> bool:
                for end, stem in SUFFIXES)
 
 
-def _english_formation(word: str) -> bool:
-    """Whether ``word`` is built from common English words the way English writers coin words."""
+def _compound_or_inflected(word: str) -> bool:
+    """Whether ``word`` is built from common English words as a compound or an inflection (the
+    prefixes are checked before UNK002, these after it)."""
     w = word.lower()
-    return _prefixed(w) or _compound(w) or _inflected(w)
+    return _compound(w) or _inflected(w)
 
 
 
@@ -129,7 +130,7 @@ def check(ctx: Context):
                                          confidence=0.7, evidence={"zipf": en, "language": src[0], "language_zipf": src[1],
                                                                    "source_spelling": src[2]})
                 continue
-        if en >= defaults.UNKNOWN_MAX_ZIPF or _english_formation(w):  # after UNK002: "mafias"
+        if en >= defaults.UNKNOWN_MAX_ZIPF or _compound_or_inflected(w):  # after UNK002: "mafias"
             continue
         yield UnknownWord.finding(ctx, m.start, m.end, f"'{w}' is not an English word", (),
                                   confidence=0.5, evidence={"zipf": en})
