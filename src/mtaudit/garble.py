@@ -249,7 +249,7 @@ class GarbleModel:
     @property
     def signature(self) -> str:
         formal = f"/{self.formal_threshold:g}" if self.formal else ""
-        return f"garble:{self.manifest_sha256[:8]}@{self.threshold:g}{formal}"
+        return f"garble:{self.manifest_sha256[:8]}.{wordscore.weights_digest(self.card)}@{self.threshold:g}{formal}"
 
     def is_formal(self, feats: dict[str, float], words: int) -> bool:
         """Whether an article with these features and ``words`` words is in the formal register:

@@ -13,6 +13,7 @@ at the words this scorer marks.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import json
 import math
 import re
@@ -43,6 +44,14 @@ CONFUSIONS = {
 FUNCTION_WORDS = frozenset(w for ws in CONFUSIONS.values() for w in ws)
 #: A word's surprisal is counted up to this many bits (a broken token run is no more "wrong" past it).
 MAX_BITS = 30.0
+
+
+def weights_digest(card: dict) -> str:
+    """Six hex digits of the SHA-256 of a logistic card's weights and scaling: two cards trained on
+    the same manifest but on different data (a rebuilt round trip, a new feature) sign apart."""
+    keys = ("features", "mean", "scale", "coef", "intercept")
+    blob = json.dumps({k: card.get(k) for k in keys}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:6]
 
 
 def unigram_bits(zipf: float) -> float:
@@ -124,7 +133,7 @@ class WordScorer:
 
     @property
     def signature(self) -> str:
-        return f"words:{self.manifest_sha256[:8]}"
+        return f"words:{self.manifest_sha256[:8]}.{weights_digest(self.card)}"
 
     def probability(self, feats: tuple[float, ...]) -> float:
         z = self.intercept + sum(c * (x - m) / s for x, m, s, c in zip(feats, self.mean, self.scale, self.coef))
