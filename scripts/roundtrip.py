@@ -14,7 +14,9 @@ the held-out pivot, which is measured and never trained or tuned on.
 ``build`` translates each document en -> pivot -> en with Apertium (``apt-get install apertium
 apertium-eng-spa apertium-eng-cat apertium-eo-en apertium-en-gl``), one process per direction
 for all documents; each line travels as an HTML paragraph (``-f html``) so lines stay aligned,
-unknown words unmarked (``-u``). For each document it writes, under ``OUT/PIVOT/``:
+unknown words unmarked (``-u``). The gaps a dropped word leaves ("but  is for you", "them , and")
+are closed up (:func:`tidy`) unless the original line is spaced that way: an engine's typography
+must not teach the scorers. For each document it writes, under ``OUT/PIVOT/``:
 ``ID.txt`` (the round trip), ``ID.ref.txt`` (the original) and ``ID.gold.yaml`` in the gold
 format of ``../shared/docs/annotation-format.md``: a span for each run of round-trip words in a
 non-equal opcode of a word alignment against the original line (as WMT derives word-level QE
@@ -120,6 +122,20 @@ def translate(lines: list[str], mode: str) -> list[str]:
 
 
 _TOKEN = re.compile(r"\S+")
+_SPACES = re.compile(r" {2,}")
+_SPACE_PUNCT = re.compile(r" +(?=[,.;:!?])")
+
+
+def tidy(trip: str, orig: str) -> str:
+    """The round trip with the spacing a word Apertium dropped leaves behind ("but  is for you",
+    "them , and") closed up, as a publisher's detokeniser would, unless the original line itself is
+    spaced that way. A typographic artefact of this engine must not teach the scorers or flatter the
+    held-out figures: the words alone carry the labels."""
+    if not _SPACES.search(orig):
+        trip = _SPACES.sub(" ", trip)
+    if not _SPACE_PUNCT.search(orig):
+        trip = _SPACE_PUNCT.sub("", trip)
+    return trip
 
 
 def occurrence(text: str, quote: str, start: int) -> int | None:
@@ -188,7 +204,7 @@ def build(out: Path, pivots: list[str], limit: int | None) -> None:
             own = [(k, line) for k, (did, _, line) in enumerate(lines) if did == d["id"]]
             new_lines, spans, pos = [], [], 0
             for k, line in own:
-                trip = result.get(k, line)
+                trip = tidy(result.get(k, line), line)
                 spans += align_spans(line, trip, pos)
                 new_lines.append(trip)
                 pos += len(trip) + 1
