@@ -1,0 +1,48 @@
+"""scripts/tune_deep.py: the calibration's bars (synthetic candidates, no model)."""
+from __future__ import annotations
+
+import importlib
+import sys
+
+import pytest
+from conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def td():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        return importlib.import_module("tune_deep")
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+
+
+def cand(start, gold, adjusted=30.0, edit="replace"):
+    return {"start": start, "end": start + 4, "edit": edit, "adjusted": adjusted, "word_p": 0.9,
+            "sentence_garble": 0.95, "sentence": start, "word": f"w{start}", "gold": gold}
+
+
+def rows(social_false_alarms: int):
+    rt = {"kind": "rt", "domain": "news", "words": 1000, "gold": 10,
+          "candidates": [cand(10 * i, i) for i in range(10)]}
+    news = {"kind": "clean", "domain": "news", "words": 20000, "candidates": []}
+    social = {"kind": "clean", "domain": "social", "words": 2000,
+              "candidates": [cand(10 * i, -1) for i in range(social_false_alarms)]}
+    return [rt, news, social]
+
+
+def test_a_domain_over_its_own_bar_rejects_the_setting_though_the_mean_is_low(td):
+    gains = dict.fromkeys(("delete", "swap", "replace", "confusion"), 10.0)
+    ok = td.evaluate(rows(1), 0.5, 0.5, 3, gains)
+    assert ok["clean_per_1000_by_domain"] == {"news": 0.0, "social": 0.5} and not td._too_loose(ok)
+    bad = td.evaluate(rows(2), 0.5, 0.5, 3, gains)  # 2 in 2,000 social words: 1.0 per 1,000
+    assert bad["clean_per_1000"] < td.MAX_CLEAN_PER_1000  # 2 in 22,000 clean words overall
+    assert bad["clean_per_1000_by_domain"]["social"] == 1.0 and td._too_loose(bad)
+
+
+def test_precision_below_the_bar_rejects_the_setting(td):
+    gains = dict.fromkeys(("delete", "swap", "replace", "confusion"), 10.0)
+    r = rows(0)
+    r[0]["candidates"] = [cand(10 * i, i if i < 5 else -1) for i in range(10)]
+    m = td.evaluate(r, 0.5, 0.5, 3, gains)
+    assert m["precision"] == 0.5 and td._too_loose(m)
