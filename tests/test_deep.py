@@ -145,8 +145,10 @@ def test_deep_is_quiet_on_the_clean_original(tmp_path):
 
 @pytest.mark.lm
 def test_the_model_prefers_the_right_preposition_in_a_proposal(lm_auditor):
-    """At the candidate level, with a search that takes every sentence: replacing the calque's
-    'of' before a verb by 'to' gains more than the shipped bar for a replacement."""
+    """At the candidate level, with a search that takes every sentence: the model's own word for
+    the calque's 'of' before a verb is 'to', far ahead of every other edit there (22 bits against
+    7). The shipped replacement bar (24 bits since the card holds a clean-text bar per domain)
+    lets even this one go: that is the detector's trade of recall for clean text."""
     from mtaudit.detectors.deep import candidates
     from mtaudit.document import Document
     from mtaudit.rulebase import Context
@@ -155,12 +157,12 @@ def test_the_model_prefers_the_right_preposition_in_a_proposal(lm_auditor):
     doc = Document(text)
     ctx = Context(doc, lm_auditor.res, lm=lm_auditor.check(doc)[1], model=lm_auditor.lm)
     card = DeepCard.from_dict(deep_card(sentence_garble=0.0, word_p=0.0, max_words=4))
-    best = {}
+    best, edit = {}, {}
     for c in candidates(ctx, card):
-        if c.word == "of" and c.start == text.index("of accept"):
-            best[c.replacement] = c.adjusted
-    assert best and max(best, key=best.get) == "to"
-    assert best["to"] >= load_card().min_gain["replace"]
+        if c.word == "of" and c.start == text.index("of accept") and c.adjusted > best.get(c.replacement, -1e9):
+            best[c.replacement], edit[c.replacement] = c.adjusted, c.edit
+    assert best and max(best, key=best.get) == "to" and edit["to"] == "replace"
+    assert best["to"] >= max(v for k, v in best.items() if k != "to") + 10
 
 
 @pytest.mark.lm
