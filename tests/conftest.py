@@ -41,6 +41,17 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+def import_script(name: str):
+    """A module of scripts/ (the training and data scripts), imported as the scripts import each other."""
+    import importlib
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+
+
 def run_cli(*args, cwd=None, input=None, env=None, timeout=None):
     """``mtaudit ARGS`` in this process through ``cli.main`` (no interpreter start-up, glossaries
     and the model stay loaded between calls), returning what ``subprocess.run`` would."""

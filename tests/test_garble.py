@@ -6,7 +6,7 @@ import math
 import re
 
 import pytest
-from conftest import ROOT, run_cli
+from conftest import ROOT, import_script, run_cli
 
 from mtaudit.garble import FEATURES, GarbleModel, features_of, load_model
 
@@ -244,14 +244,7 @@ def test_news_is_a_fail_on_garble_value(tmp_path, flag, body):
 
 
 def _train_script():
-    import importlib
-    import sys
-
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        return importlib.import_module("train_garble")
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
+    return import_script("train_garble")
 
 
 def test_a_threshold_is_rounded_up_past_the_probability_it_passes():

@@ -1,20 +1,13 @@
 """scripts/roundtrip.py: the round trip's spacing and its alignment labels."""
 from __future__ import annotations
 
-import importlib
-import sys
-
 import pytest
-from conftest import ROOT
+from conftest import import_script
 
 
 @pytest.fixture(scope="module")
 def rt():
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        return importlib.import_module("roundtrip")
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
+    return import_script("roundtrip")
 
 
 @pytest.mark.parametrize(("trip", "orig", "want"), [

@@ -1,20 +1,13 @@
 """scripts/tune_deep.py: the calibration's bars (synthetic candidates, no model)."""
 from __future__ import annotations
 
-import importlib
-import sys
-
 import pytest
-from conftest import ROOT
+from conftest import import_script
 
 
 @pytest.fixture(scope="module")
 def td():
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        return importlib.import_module("tune_deep")
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
+    return import_script("tune_deep")
 
 
 def cand(start, gold, adjusted=30.0, edit="replace"):
