@@ -134,9 +134,23 @@ def collect(n_docs: int) -> list[dict]:
                 CACHE.parent.mkdir(parents=True, exist_ok=True)
                 with open(CACHE, "a", encoding="utf-8") as fh:  # a later line of an id wins
                     fh.write(json.dumps(cached[rid]) + "\n")
-            rows.append({**cached[rid], "domain": d["domain"]})
+            row = {**cached[rid], "domain": d["domain"]}
+            if kind == "rt" and any("fix_ok" not in c for c in row["candidates"]):
+                _mark_fixes(row, base.with_name(base.name + ".gold.yaml"))
+            rows.append(row)
         print(f"  {n + 1}/{len(jobs)} documents", file=sys.stderr, flush=True)
     return rows
+
+
+def _mark_fixes(row: dict, gold_path: Path) -> None:
+    """Mark each candidate of a round trip whose edit, as the finding's fix, is right by the
+    referee's rule for the gold span that holds it (no model needed)."""
+    from mtaudit.evaluation import fixes_span, load_gold
+
+    g = load_gold(gold_path)
+    for c in row["candidates"]:
+        f = {"start": c["start"], "end": c["end"], "suggestions": [c["replacement"]]}
+        c["fix_ok"] = c["gold"] >= 0 and fixes_span(g.text, g.spans[c["gold"]], f)
 
 
 def _ranked(rows, sg: float, wp: float, mw: int):
@@ -154,10 +168,13 @@ def _ranked(rows, sg: float, wp: float, mw: int):
 
 
 def evaluate(rows, sg, wp, mw, gains: dict) -> dict:
-    """Gold spans found, kept edits and their precision, clean false alarms per 1,000 words, with
-    the detector's own selection (best edit per word over its bar, no overlaps)."""
+    """Gold spans found, kept edits and their precision, the share of found spans whose edit is
+    the right fix (the detector's own: the rules' findings are not in the candidates), clean false
+    alarms per 1,000 words overall and by domain, with the detector's own selection (best edit per
+    word over its bar, no overlaps)."""
     tp = fp = clean_fa = 0
     found = 0
+    fixed: set = set()
     clean_words = sum(r["words"] for r in rows if r["kind"] == "clean")
     dom_words: dict = {}
     dom_fa: dict = {}
@@ -178,6 +195,8 @@ def evaluate(rows, sg, wp, mw, gains: dict) -> dict:
             continue
         spans = set()
         for c in kept:
+            if c["gold"] >= 0 and c.get("fix_ok"):
+                fixed.add((id(r), c["gold"]))
             t = by_type.setdefault(c["edit"], [0, 0])
             if c["gold"] >= 0:
                 tp += 1
@@ -189,6 +208,7 @@ def evaluate(rows, sg, wp, mw, gains: dict) -> dict:
         found += len(spans)
     gold = sum(r["gold"] for r in rows if r["kind"] == "rt")
     return {"found": found, "gold": gold, "recall": found / gold if gold else 0.0, "kept": tp + fp,
+            "fix_accuracy": len(fixed) / found if found else 0.0,
             "precision": tp / (tp + fp) if tp + fp else 0.0, "clean_findings": clean_fa,
             "clean_per_1000": 1000 * clean_fa / max(1, clean_words),
             "clean_per_1000_by_domain": {k: round(1000 * dom_fa.get(k, 0) / w, 3) for k, w in sorted(dom_words.items())},

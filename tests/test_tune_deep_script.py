@@ -39,3 +39,23 @@ def test_precision_below_the_bar_rejects_the_setting(td):
     r[0]["candidates"] = [cand(10 * i, i if i < 5 else -1) for i in range(10)]
     m = td.evaluate(r, 0.5, 0.5, 3, gains)
     assert m["precision"] == 0.5 and td._too_loose(m)
+
+
+def test_fix_accuracy_counts_found_spans_whose_edit_is_the_fix(td):
+    gains = dict.fromkeys(("delete", "swap", "replace", "confusion"), 10.0)
+    r = rows(0)
+    for i, c in enumerate(r[0]["candidates"]):
+        c["fix_ok"] = i < 3
+    assert td.evaluate(r, 0.5, 0.5, 3, gains)["fix_accuracy"] == 0.3
+
+
+def test_a_candidate_is_marked_by_the_referees_fix_rule(td, tmp_path):
+    (tmp_path / "a.txt").write_text("They refused of accept it.\n", encoding="utf-8")
+    (tmp_path / "a.gold.yaml").write_text(
+        "id: a\ntext_file: a.txt\nspans:\n- quote: of\n  fixes: [to]\n  category: fluency/grammar\n"
+        "  severity: major\n", encoding="utf-8")
+    row = {"candidates": [{"start": 13, "end": 15, "replacement": "to", "gold": 0},
+                          {"start": 13, "end": 15, "replacement": "the", "gold": 0},
+                          {"start": 5, "end": 12, "replacement": "", "gold": -1}]}
+    td._mark_fixes(row, tmp_path / "a.gold.yaml")
+    assert [c["fix_ok"] for c in row["candidates"]] == [True, False, False]

@@ -112,6 +112,21 @@ def _norm(s: str) -> str:
     return s[:1].lower() + s[1:]
 
 
+def fixes_span(text: str, g: dict, f: dict) -> bool:
+    """Whether finding ``f``'s top suggestion, put in place of its text, yields one of gold span
+    ``g``'s fixes (the referee's rule: the patched region holds the fix, whitespace folded, the
+    first letter's case aside)."""
+    if not g.get("fixes"):
+        return False
+    sugg = (f.get("suggestions") or [None])[0]
+    if sugg is None or sugg == text[f["start"]:f["end"]]:
+        return False
+    lo, hi = min(g["start"], f["start"]), max(g["end"], f["end"])
+    patched = _norm(text[lo:f["start"]] + sugg + text[f["end"]:hi])
+    return any((_norm(fx) in patched) if fx else patched == _norm(text[lo:f["start"]] + text[f["end"]:hi])
+               for fx in g["fixes"])
+
+
 def score_spans(text: str, spans: list[dict], finds: list[dict]) -> dict:
     """Counts and matches for one document; ``finds`` are JSON finding dicts."""
     pairs = sorted(((_overlap(g, f), gi, fi) for gi, g in enumerate(spans) for fi, f in enumerate(finds)
@@ -123,19 +138,7 @@ def score_spans(text: str, spans: list[dict], finds: list[dict]) -> dict:
             f_used.add(fi)
             match[gi] = fi
     covered = {fi for fi, f in enumerate(finds) if any(_inside(f, g) for g in spans)}
-    fixed = set()
-    for gi, fi in match.items():
-        g, f = spans[gi], finds[fi]
-        if not g.get("fixes"):
-            continue
-        sugg = (f.get("suggestions") or [None])[0]
-        if sugg is None or sugg == text[f["start"]:f["end"]]:
-            continue
-        lo, hi = min(g["start"], f["start"]), max(g["end"], f["end"])
-        patched = _norm(text[lo:f["start"]] + sugg + text[f["end"]:hi])
-        if any((_norm(fx) in patched) if fx else patched == _norm(text[lo:f["start"]] + text[f["end"]:hi])
-               for fx in g["fixes"]):
-            fixed.add(gi)
+    fixed = {gi for gi, fi in match.items() if fixes_span(text, spans[gi], finds[fi])}
     core = [i for i, g in enumerate(spans) if g.get("tier", "core") == "core"]
     return {
         "findings": len(finds), "correct_findings": len(covered), "gold": len(spans), "found": len(match),
