@@ -16,12 +16,13 @@ RENDERERS = {
 FORMATS = tuple(RENDERERS)
 
 
-def garble_bar(r) -> str:
-    """``formal prose; gate at 0.50``: the article's register and the bar the garble gate held it
-    to, as the terminal and HTML reports write them ("" when neither is known)."""
+def garble_bar(r, lead: str = "; ") -> str:
+    """``; formal prose; gate at 0.50``: the article's register and the bar the garble gate held it
+    to, after ``lead``, as the terminal and HTML reports write them ("" when neither is known)."""
     register = {True: "formal prose", False: "informal or short"}.get(r.garble_formal, "")
     bar = f"gate at {r.garble_threshold:.2f}" if r.garble_threshold is not None else ""
-    return "; ".join(x for x in (register, bar) if x)
+    parts = [x for x in (register, bar) if x]
+    return lead + "; ".join(parts) if parts else ""
 
 
 def render(fmt: str, reports, out, *, color: bool | None = None) -> None:

@@ -81,8 +81,7 @@ def report_section(r, idx: int = 0) -> str:
                f"{counts['minor']} minor) in {r.words} words. MQM score {s.mqm:.2f}{flu}.")
     if r.garble is not None:
         verdict = " - fails the gate" if r.garble_failed else (" - ignored" if r.garble_ignored else "")
-        bar = f"; {garble_bar(r)}" if garble_bar(r) else ""
-        summary += (f" Garble {r.garble:.2f} (probability of unedited machine translation{bar}){verdict}; "
+        summary += (f" Garble {r.garble:.2f} (probability of unedited machine translation{garble_bar(r)}){verdict}; "
                     "shaded sentences read as raw MT.")
     doc = r.document
     rows = []

@@ -50,18 +50,12 @@ def render_text(reports, out, *, color: bool | None = None) -> None:
         console.print(Text(s.signature, style="dim"))
 
 
-def _bar(r) -> str:
-    """``; formal prose, gate at 0.50``: the article's register and the bar the gate held it to."""
-    bar = garble_bar(r)
-    return f"; {bar}" if bar else ""
-
-
 def _garble_line(r) -> Text:
     """The article's garble score, the verdict, and the sentences that weigh most in it."""
     verdict = {"fail": " - fails the gate", "pass": " - passes the gate"}.get(r.gate or "", "")
     if r.garble_ignored:
         verdict = " - ignored (mtaudit: ignore-garble)"
-    t = Text(f"garble {r.garble:.2f} (probability of unedited machine translation{_bar(r)}){verdict}",
+    t = Text(f"garble {r.garble:.2f} (probability of unedited machine translation{garble_bar(r)}){verdict}",
              style="bold red" if r.gate == "fail" and r.garble_failed else "bold")
     worst = sorted((s for s in r.sentences or () if "garble" in s), key=lambda s: -s["garble"])[:3]
     for s in worst:
