@@ -225,7 +225,8 @@ class Auditor:
             a.lm, a.garble_model = None, None
         if deep is not None:
             a.deep = deep
-        a.__dict__.pop("_lm_outputs", None)
+        for cached in ("_lm_outputs", "_stages"):  # they read the model and the configuration
+            a.__dict__.pop(cached, None)
         return a
 
     @property
@@ -311,8 +312,15 @@ class Auditor:
     def _stage(self, name: str) -> list:
         """The detector modules of stage ``name`` that this run has what they need for, less those
         whose every rule is opt-in and unselected (their findings would be dropped unread)."""
-        return [m for m in stage(name, self._available)
-                if any(not r.opt_in or self.config.wants(r.code, opt_in=True) for r in m.RULES)]
+        return self._stages[name]
+
+    @cached_property
+    def _stages(self) -> dict[str, list]:
+        """:meth:`_stage` of each stage, worked out once per auditor (the model and the
+        configuration are fixed; :meth:`with_options` drops it with the rest)."""
+        return {name: [m for m in stage(name, self._available)
+                       if any(not r.opt_in or self.config.wants(r.code, opt_in=True) for r in m.RULES)]
+                for name in ("detect", "after-verify")}
 
     @property
     def _available(self) -> frozenset:
@@ -405,12 +413,12 @@ def check_codes(config, rule_ids=None) -> None:
     key must be a rule's code (as ruff says of an unknown rule selector); ConfigError otherwise.
     A selector naming a data rule (``CODE/id...``) is checked against ``rule_ids`` when given
     (the loaded glossaries' ``CODE/id`` selectors), else by its code alone."""
-    from .config import ConfigError
+    from .config import SELECTION_KEYS, ConfigError
     from .detectors import all_rules
 
     codes = list(all_rules())
     where = f"{config.path}: " if config.path else ""
-    for key in ("select", "extend_select", "ignore"):
+    for key in SELECTION_KEYS:
         for sel in getattr(config, key):
             known = any(c.startswith(sel) for c in codes) if "/" not in sel else (
                 sel.partition("/")[0] in codes if rule_ids is None else any(r.startswith(sel) for r in rule_ids))

@@ -34,6 +34,10 @@ LM_CHOICES = defaults.LM_CHOICES
 KEYS = {"deep", "fail-on-garble", "select", "extend-select", "ignore", "fail-on", "glossaries", "lm", "lm-excess-bits", "lm-reject-bits", "severity"}
 
 
+#: The selection's fields (:class:`Config`, a service request's options), by their Python names.
+SELECTION_KEYS = ("select", "extend_select", "ignore")
+
+
 class ConfigError(Exception):
     pass
 

@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import defaults
-from .config import GARBLE_WORDS
+from .config import GARBLE_WORDS, SELECTION_KEYS
 from .version import __version__
 
 TEXT_TYPES = {"text/plain": "txt", "text/markdown": "md", "text/html": "html"}
-AUDIT_OPTIONS = {"select", "extend_select", "ignore", "fail_on", "fail_on_garble", "lm", "deep"}
+AUDIT_OPTIONS = {*SELECTION_KEYS, "fail_on", "fail_on_garble", "lm", "deep"}
 FIX_OPTIONS = AUDIT_OPTIONS | {"unsafe"}
 ENV = "MTAUDIT_SERVE_SETTINGS"  # how uvicorn's worker processes receive the settings
 
@@ -221,7 +221,7 @@ def parse_options(raw, allowed: set[str]) -> dict:
     if unknown:
         raise Problem(422, "Unprocessable option", f"unknown option {unknown[0]!r} (known: {', '.join(sorted(allowed))})")
     out: dict = {}
-    for k in ("select", "extend_select", "ignore"):
+    for k in SELECTION_KEYS:
         if raw.get(k) is not None:
             out[k] = _strs(k, raw[k])
     if raw.get("fail_on") is not None:
@@ -289,7 +289,7 @@ OPENAPI = {
                 "text/html": {"schema": {"type": "string"}}}},
             "parameters": [{"name": n, "in": "query", "required": False, "schema": {"type": "string"},
                             "description": "for text/* bodies: the option of the same name"}
-                           for n in ("select", "extend_select", "ignore", "fail_on", "fail_on_garble", "lm", "deep", "path")],
+                           for n in (*SELECTION_KEYS, "fail_on", "fail_on_garble", "lm", "deep", "path")],
             "responses": {"200": {"description": "{schema, files: [report]}"},
                           "401": {"description": "missing or wrong bearer token"},
                           "413": {"description": "body over the size limit"},
