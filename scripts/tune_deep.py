@@ -37,6 +37,12 @@ GRID = {"sentence_garble": (0.0, 0.3, 0.5, 0.7, 0.9), "word_p": (0.1, 0.2, 0.3, 
         "max_words": (1, 2, 3), "gain": tuple(range(2, 31, 2))}
 
 
+def _audit_pass(auditor, doc):
+    """The audit's findings, the model's pass and each sentence's garble score for ``doc``."""
+    findings, lm_out, unverified, _ = auditor._check(doc)
+    return findings, lm_out, auditor._sentence_garble(auditor._garble_features(doc, lm_out, unverified))
+
+
 def run_candidates(text: str, auditor, card) -> list[dict]:
     """The permissive candidates of one text, as the audit's deep pass would see them."""
     from mtaudit.detectors.deep import candidates
@@ -45,8 +51,7 @@ def run_candidates(text: str, auditor, card) -> list[dict]:
     from mtaudit.spans import Intervals
 
     doc = Document(text)
-    findings, lm_out, unverified, _ = auditor._check(doc)
-    garble = auditor._sentence_garble(auditor._garble_features(doc, lm_out, unverified))
+    findings, lm_out, garble = _audit_pass(auditor, doc)
     ctx = Context(doc, auditor.res, lm=lm_out, taken=Intervals((f.start, f.end) for f in findings),
                   model=auditor.lm, sentence_garble=garble)
     cands = candidates(ctx, card)
@@ -71,9 +76,7 @@ def _rescore_sentences(text: str, auditor, cands: list[dict]) -> list[dict]:
     candidates' own gains do not depend on the head)."""
     from mtaudit.document import Document
 
-    doc = Document(text)
-    findings, lm_out, unverified, _ = auditor._check(doc)
-    garble = auditor._sentence_garble(auditor._garble_features(doc, lm_out, unverified))
+    _, lm_out, garble = _audit_pass(auditor, Document(text))
     by_start = {a: round(g, 4) for (a, _), g in zip(lm_out.spans, garble)}
     return [{**c, "sentence_garble": by_start[c["sentence"]]} for c in cands]
 

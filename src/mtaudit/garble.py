@@ -21,7 +21,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from . import wordscore
@@ -246,7 +246,7 @@ class GarbleModel:
                    float(d.get("formal_threshold", d["threshold"])),
                    tuple((k, float(formal[k])) for k in FORMAL_BARS if k in formal))
 
-    @property
+    @cached_property  # read on every audit (the report signature); the card is fixed
     def signature(self) -> str:
         formal = f"/{self.formal_threshold:g}" if self.formal else ""
         return f"garble:{self.manifest_sha256[:8]}.{wordscore.weights_digest(self.card)}@{self.threshold:g}{formal}"

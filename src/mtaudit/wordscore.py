@@ -18,7 +18,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from . import lexicon
@@ -131,7 +131,7 @@ class WordScorer:
         return cls(feats, tuple(map(float, d["mean"])), tuple(map(float, d["scale"])), tuple(map(float, d["coef"])),
                    float(d["intercept"]), str(d["manifest_sha256"]), d)
 
-    @property
+    @cached_property  # read on every audit (the report signature); the card is fixed
     def signature(self) -> str:
         return f"words:{self.manifest_sha256[:8]}.{weights_digest(self.card)}"
 
